@@ -1,7 +1,92 @@
-"""orgaccess: a model of the AWS IAM Organizations access report."""
+"""orgaccess: a model of the AWS IAM Organizations access report.
 
-from .errors import OrgAccessError
+The package only re-exports; each name lives in its own module.
+"""
+
+from .catalog import AWS_REPORT_SERVICE_NAMES, Service, ServiceCatalog, default_catalog
+from .client import ReportClient, iter_access_details, paginate_access_report
+from .errors import (
+    OrgAccessError,
+    PolicyDocumentError,
+    ServiceError,
+    SnapshotError,
+    UnknownEntityError,
+    UnknownPolicyError,
+    UnknownServiceError,
+)
+from .evaluation import Evaluator, Explanation
 from .events import AccessEvent, ActivityIndex
-from .ids import EntityPath
+from .ids import (
+    AccountId,
+    EntityKind,
+    EntityPath,
+    OrganizationId,
+    OuId,
+    PolicyId,
+    RootId,
+)
+from .organization import (
+    Account,
+    Organization,
+    OrganizationalUnit,
+    OrganizationBuilder,
+    Policy,
+    Root,
+)
+from .paging import SortKey, sort_details
+from .policy import PolicyDocument, parse_policy_document
+from .report import (
+    AccessDetail,
+    PolicyScope,
+    Report,
+    ReportFailedError,
+    ReportOptions,
+    build_report,
+)
 
-__all__ = ["AccessEvent", "ActivityIndex", "EntityPath", "OrgAccessError"]
+__version__ = "0.1.0"
+
+__all__ = [
+    "AWS_REPORT_SERVICE_NAMES",
+    "AccessDetail",
+    "AccessEvent",
+    "Account",
+    "AccountId",
+    "ActivityIndex",
+    "EntityKind",
+    "EntityPath",
+    "Evaluator",
+    "Explanation",
+    "OrgAccessError",
+    "Organization",
+    "OrganizationBuilder",
+    "OrganizationId",
+    "OrganizationalUnit",
+    "OuId",
+    "Policy",
+    "PolicyDocument",
+    "PolicyDocumentError",
+    "PolicyId",
+    "PolicyScope",
+    "Report",
+    "ReportClient",
+    "ReportFailedError",
+    "ReportOptions",
+    "Root",
+    "RootId",
+    "Service",
+    "ServiceCatalog",
+    "ServiceError",
+    "SnapshotError",
+    "SortKey",
+    "UnknownEntityError",
+    "UnknownPolicyError",
+    "UnknownServiceError",
+    "__version__",
+    "build_report",
+    "default_catalog",
+    "iter_access_details",
+    "paginate_access_report",
+    "parse_policy_document",
+    "sort_details",
+]

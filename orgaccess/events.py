@@ -18,7 +18,14 @@ import attrs
 from .errors import ActivityHorizonError, EventError
 from .ids import AccountId
 
-__all__ = ["AccessEvent", "ActivityIndex", "LastAccess", "ensure_utc"]
+__all__ = [
+    "AccessEvent",
+    "ActivityIndex",
+    "LastAccess",
+    "ensure_utc",
+    "from_micros",
+    "to_micros",
+]
 
 _ZERO = timedelta(0)
 
@@ -81,14 +88,24 @@ class LastAccess:
     time: datetime
     region: str
 
-    def later_than(self, other: LastAccess) -> bool:
-        """Whether this attempt wins over ``other`` (later, or same time and smaller region)."""
-        return (self.time, _neg(self.region)) > (other.time, _neg(other.region))
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _neg(region: str) -> tuple[int, ...]:
-    # Order regions descending so that ``max`` picks the smallest one on a time tie.
-    return (*(-ord(c) for c in region), 1)
+def to_micros(value: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    """The aware UTC datetime ``value`` microseconds after the Unix epoch."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+# An entry: (microseconds since the epoch, region). Kept as a plain tuple so
+# that the report engine's pass over the index stays close to a bare pass.
+_Entry = tuple[int, str]
 
 
 class ActivityIndex:
@@ -110,7 +127,7 @@ class ActivityIndex:
     :class:`~orgaccess.errors.ActivityHorizonError` instead of guessing.
     """
 
-    __slots__ = ("_history", "_latest", "after_until", "events_folded", "until")
+    __slots__ = ("_by_account", "_history", "_size", "after_until", "events_folded", "until")
 
     def __init__(
         self,
@@ -119,14 +136,15 @@ class ActivityIndex:
         until: datetime | None = None,
         keep_history: bool = False,
     ) -> None:
-        self._latest: dict[tuple[AccountId, str], LastAccess] = {}
-        self._history: dict[tuple[AccountId, str], dict[datetime, str]] | None = (
+        self._by_account: dict[AccountId, dict[str, _Entry]] = {}
+        self._history: dict[tuple[AccountId, str], dict[int, str]] | None = (
             {} if keep_history else None
         )
+        self._size = 0
         self.until = None if until is None else ensure_utc(until, what="until")
         #: events not folded in because they came after ``until``
         self.after_until = 0
-        #: events folded in (duplicates included)
+        #: events (and rows) folded in, duplicates included
         self.events_folded = 0
         self.add(events)
 
@@ -154,61 +172,77 @@ class ActivityIndex:
             self.after_until += 1
             return
         self.events_folded += 1
-        key = (account, namespace)
-        candidate = LastAccess(time=time, region=region)
-        current = self._latest.get(key)
-        if current is None or candidate.later_than(current):
-            self._latest[key] = candidate
+        micros = to_micros(time)
+        per = self._by_account.get(account)
+        if per is None:
+            per = self._by_account[account] = {}
+        current = per.get(namespace)
+        if current is None:
+            per[namespace] = (micros, region)
+            self._size += 1
+        elif micros > current[0] or (micros == current[0] and region < current[1]):
+            per[namespace] = (micros, region)
         history = self._history
         if history is not None:
-            per_time = history.setdefault(key, {})
-            known = per_time.get(time)
+            per_time = history.setdefault((account, namespace), {})
+            known = per_time.get(micros)
             if known is None or region < known:
-                per_time[time] = region
+                per_time[micros] = region
 
     def __len__(self) -> int:
-        return len(self._latest)
+        return self._size
+
+    @property
+    def accounts(self) -> frozenset[AccountId]:
+        """The accounts with at least one attempt."""
+        return frozenset(self._by_account)
 
     def items(self) -> Iterator[tuple[tuple[AccountId, str], LastAccess]]:
         """Every ((account, namespace), latest attempt) entry."""
-        return iter(self._latest.items())
+        for account, per in self._by_account.items():
+            for namespace, (micros, region) in per.items():
+                yield (account, namespace), LastAccess(time=from_micros(micros), region=region)
 
-    def as_mapping(self) -> Mapping[tuple[AccountId, str], LastAccess]:
-        """A read-only view of the entries."""
-        return MappingProxyType(self._latest)
+    def entries_of(self, account: AccountId) -> Mapping[str, tuple[int, str]]:
+        """The raw entries of one account: namespace -> (microseconds since epoch, region)."""
+        return MappingProxyType(self._by_account.get(account, {}))
+
+    def raw(self) -> Mapping[AccountId, Mapping[str, tuple[int, str]]]:
+        """account -> namespace -> (microseconds since epoch, region), read-only by contract."""
+        return MappingProxyType(self._by_account)
 
     def get(self, account_id: str, namespace: str) -> LastAccess | None:
         """The latest attempt of ``account_id`` on ``namespace``, or ``None``."""
-        return self._latest.get((_account(account_id), namespace))
+        entry = self._by_account.get(_account(account_id), {}).get(namespace)
+        return None if entry is None else LastAccess(time=from_micros(entry[0]), region=entry[1])
 
-    def latest_at_or_before(
-        self, key: tuple[AccountId, str], latest: LastAccess, moment: datetime
-    ) -> LastAccess | None:
-        """The latest attempt of ``key`` at or before ``moment``.
+    def latest_micros_at_or_before(
+        self, account: AccountId, namespace: str, moment: int
+    ) -> tuple[int, str] | None:
+        """The latest attempt (microseconds, region) at or before ``moment`` (microseconds).
 
-        ``latest`` is the entry for ``key`` (from :meth:`items`). Raises
-        :class:`ActivityHorizonError` when the answer needs an attempt the
-        index did not keep.
+        Raises :class:`ActivityHorizonError` when the answer needs an attempt
+        the index did not keep.
         """
-        if latest.time <= moment:
-            return latest
-        if self.until is not None and moment >= self.until:
-            return latest  # unreachable: nothing after ``until`` was folded
+        entry = self._by_account.get(account, {}).get(namespace)
+        if entry is None or entry[0] <= moment:
+            return entry
         history = self._history
         if history is None:
             raise ActivityHorizonError(
-                f"account {key[0]} last used {key[1]!r} at {latest.time.isoformat()}, after the "
-                f"report time {moment.isoformat()}; this activity index keeps only the latest "
+                f"account {account} last used {namespace!r} at "
+                f"{from_micros(entry[0]).isoformat()}, after the report time "
+                f"{from_micros(moment).isoformat()}; this activity index keeps only the latest "
                 "attempt per (account, service): build it with keep_history=True or "
                 "until=<report time>"
             )
-        best: LastAccess | None = None
-        for time, region in history[key].items():
-            if time <= moment:
-                candidate = LastAccess(time=time, region=region)
-                if best is None or candidate.later_than(best):
-                    best = candidate
+        best: tuple[int, str] | None = None
+        for micros, region in history[(account, namespace)].items():
+            if micros <= moment and (
+                best is None or micros > best[0] or (micros == best[0] and region < best[1])
+            ):
+                best = (micros, region)
         return best
 
     def __repr__(self) -> str:
-        return f"<ActivityIndex {len(self._latest)} (account, service) entries>"
+        return f"<ActivityIndex {self._size} (account, service) entries>"

@@ -1,0 +1,141 @@
+"""Sorting and pagination of a report (semantics section 6), usable without the client.
+
+Sort keys: ``SERVICE_NAMESPACE_ASCENDING`` (the default) and ``..._DESCENDING``;
+``LAST_AUTHENTICATED_TIME_ASCENDING`` and ``..._DESCENDING``. A service with
+no attempt sorts as the oldest; every tie breaks by namespace ascending; each
+descending order is the exact reverse of its ascending order.
+
+Markers are opaque and tamper-evident: :class:`MarkerCodec` signs (job id,
+sort key, position) with a secret, so any text it did not issue for that job
+and sort key is rejected, never read as another position.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+import attrs
+
+from .errors import ServiceError
+from .report import AccessDetail
+
+__all__ = [
+    "DEFAULT_MAX_ITEMS",
+    "MAX_ITEMS_LIMIT",
+    "MarkerCodec",
+    "Page",
+    "SortKey",
+    "page_of",
+    "sort_details",
+]
+
+DEFAULT_MAX_ITEMS = 100
+MAX_ITEMS_LIMIT = 1000
+
+
+class SortKey(enum.Enum):
+    """The four orders of ``GetOrganizationsAccessReport``."""
+
+    SERVICE_NAMESPACE_ASCENDING = "SERVICE_NAMESPACE_ASCENDING"
+    SERVICE_NAMESPACE_DESCENDING = "SERVICE_NAMESPACE_DESCENDING"
+    LAST_AUTHENTICATED_TIME_ASCENDING = "LAST_AUTHENTICATED_TIME_ASCENDING"
+    LAST_AUTHENTICATED_TIME_DESCENDING = "LAST_AUTHENTICATED_TIME_DESCENDING"
+
+    @property
+    def descending(self) -> bool:
+        """Whether this is a descending order."""
+        return self.value.endswith("_DESCENDING")
+
+
+def _time_key(detail: AccessDetail) -> tuple[bool, object, str]:
+    time = detail.last_authenticated_time
+    return (time is not None, time or 0, detail.service_namespace)
+
+
+def sort_details(
+    details: Sequence[AccessDetail], sort_key: SortKey | str = SortKey.SERVICE_NAMESPACE_ASCENDING
+) -> tuple[AccessDetail, ...]:
+    """The rows in the order ``sort_key`` asks for."""
+    key = SortKey(sort_key)
+    if key in (SortKey.SERVICE_NAMESPACE_ASCENDING, SortKey.SERVICE_NAMESPACE_DESCENDING):
+        ascending = sorted(details, key=lambda d: d.service_namespace)
+    else:
+        ascending = sorted(details, key=_time_key)
+    return tuple(reversed(ascending)) if key.descending else tuple(ascending)
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    """One page of rows, and where the next one starts (``None`` on the last page)."""
+
+    items: tuple[AccessDetail, ...]
+    next_start: int | None
+
+    @property
+    def is_truncated(self) -> bool:
+        """Whether more rows follow."""
+        return self.next_start is not None
+
+
+def page_of(rows: Sequence[AccessDetail], start: int, max_items: int) -> Page:
+    """The page of ``rows`` from position ``start``, at most ``max_items`` long."""
+    if not 0 <= start <= len(rows):
+        raise ValueError(f"start {start} is outside 0..{len(rows)}")
+    if max_items < 1:
+        raise ValueError(f"max_items must be at least 1, got {max_items}")
+    stop = start + max_items
+    items = tuple(rows[start:stop])
+    return Page(items=items, next_start=stop if stop < len(rows) else None)
+
+
+_PREFIX = "oa1."
+_MAC_BYTES = 16
+
+
+class MarkerCodec:
+    """Issues and checks pagination markers for (job id, sort key, position).
+
+    ``secret`` keys the signature; pass one for reproducible markers (tests),
+    or let the client draw a random one.
+    """
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes) -> None:
+        if not isinstance(secret, bytes) or len(secret) < 16:
+            raise ValueError("the marker secret must be at least 16 bytes")
+        self._secret = secret
+
+    def _mac(self, job_id: str, sort_key: SortKey, position: int) -> bytes:
+        message = f"{job_id}\x00{sort_key.value}\x00{position}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).digest()[:_MAC_BYTES]
+
+    def encode(self, job_id: str, sort_key: SortKey, position: int) -> str:
+        """The marker text for a position (printable ASCII, well under 320 characters)."""
+        raw = position.to_bytes(4, "big") + self._mac(job_id, sort_key, position)
+        return _PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    def decode(self, marker: str, job_id: str, sort_key: SortKey) -> int:
+        """The position a marker stands for.
+
+        Raises ``ValidationError`` ("Invalid Marker.") for text that does not
+        decode, and ``InvalidInput`` for a well-formed marker that this job and
+        sort key did not produce (another job, another sort key, altered).
+        """
+        if not marker.startswith(_PREFIX):
+            raise ServiceError("ValidationError", "Invalid Marker.")
+        body = marker[len(_PREFIX) :]
+        try:
+            raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        except (ValueError, TypeError):
+            raise ServiceError("ValidationError", "Invalid Marker.") from None
+        if len(raw) != 4 + _MAC_BYTES or not body.isascii():
+            raise ServiceError("ValidationError", "Invalid Marker.")
+        position = int.from_bytes(raw[:4], "big")
+        if not hmac.compare_digest(raw[4:], self._mac(job_id, sort_key, position)):
+            raise ServiceError("InvalidInput", "The marker passed in the request was invalid.")
+        return position

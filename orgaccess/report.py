@@ -1,0 +1,327 @@
+"""The report engine: one pure function from an organization and its activity to a report.
+
+:func:`build_report` applies the rules of the Organizations access report
+(semantics sections 2, 4 and 5): which services are listed for the entity
+(with or without a policy id), whose activity counts, the tracking window,
+and one :class:`AccessDetail` per listed service.
+
+A report that AWS would end as a FAILED job raises :class:`ReportFailedError`
+with the AWS failure code (``SERVICE_CONTROL_POLICY_NOT_ENABLED``,
+``INVALID_ORGANIZATIONS_ENTITY_PATH``, ``INVALID_ORGANIZATIONS_POLICY``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from .catalog import ServiceCatalog, default_catalog
+from .errors import OrgAccessError, UnknownEntityError
+from .evaluation import Evaluator, ResourceMode
+from .events import ActivityIndex, ensure_utc, from_micros, to_micros
+from .ids import AccountId, EntityId, EntityPath, PolicyId
+from .organization import Organization
+
+__all__ = [
+    "DEFAULT_TRACKING_DAYS",
+    "AccessDetail",
+    "PolicyScope",
+    "Report",
+    "ReportFailedError",
+    "ReportOptions",
+    "build_report",
+    "counted_accounts",
+]
+
+#: The tracking period, in days, up to the report's creation time.
+DEFAULT_TRACKING_DAYS = 400
+
+_FAILURE_MESSAGES = {
+    "SERVICE_CONTROL_POLICY_NOT_ENABLED": "Service control policies are not enabled on the "
+    "organization root.",
+    "INVALID_ORGANIZATIONS_ENTITY_PATH": "The entity with the specified path does not exist in "
+    "your organization.",
+    "INVALID_ORGANIZATIONS_POLICY": "The policy with the specified ID does not exist in your "
+    "organization.",
+}
+
+
+class ReportFailedError(OrgAccessError):
+    """The report cannot be made: AWS would end the job as FAILED with ``code``.
+
+    ``message`` is the text AWS puts in ``ErrorDetails.Message``; ``detail``
+    says what orgaccess found (the unknown id, the broken parent chain).
+    """
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{_FAILURE_MESSAGES[code]} ({detail})", code=code)
+        self.aws_message = _FAILURE_MESSAGES[code]
+        self.detail = detail
+
+
+class PolicyScope(enum.Enum):
+    """Which accounts a policy-id report counts (semantics section 2).
+
+    ``LITERAL`` (default, the seed text): accounts at or below an attachment
+    of the policy *inside* the reported entity's subtree (for an account: the
+    policy attached directly to it). ``INHERITED``: also every account of the
+    subtree when the policy is attached to the entity or any of its ancestors.
+    """
+
+    LITERAL = "literal"
+    INHERITED = "inherited"
+
+
+@attrs.frozen(kw_only=True)
+class ReportOptions:
+    """How a report is made where AWS leaves a choice."""
+
+    tracking_days: int = attrs.field(default=DEFAULT_TRACKING_DAYS)
+    policy_scope: PolicyScope = PolicyScope.LITERAL
+    iam_region_quirk: bool = True
+    resources: ResourceMode = "precise"
+
+    @tracking_days.validator
+    def _check_days(self, _attribute: attrs.Attribute[int], value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"tracking_days must be a non-negative integer, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class AccessDetail:
+    """One listed service: when and where it was last used, and by how many accounts.
+
+    ``region``, ``entity_path`` and ``last_authenticated_time`` are ``None``
+    for a service nobody used in the tracking period (except the ``iam``
+    region quirk, see :class:`ReportOptions`).
+    """
+
+    service_name: str
+    service_namespace: str
+    region: str | None = None
+    entity_path: EntityPath | None = None
+    last_authenticated_time: datetime | None = None
+    total_authenticated_entities: int = 0
+
+    @property
+    def used(self) -> bool:
+        """Whether any counted account attempted to use the service in the period."""
+        return self.last_authenticated_time is not None
+
+    def to_aws(self) -> dict[str, Any]:
+        """The ``AccessDetail`` dict as boto3 returns it (absent members have no key)."""
+        out: dict[str, Any] = {
+            "ServiceName": self.service_name,
+            "ServiceNamespace": self.service_namespace,
+        }
+        if self.region is not None:
+            out["Region"] = self.region
+        if self.entity_path is not None:
+            out["EntityPath"] = str(self.entity_path)
+        if self.last_authenticated_time is not None:
+            out["LastAuthenticatedTime"] = self.last_authenticated_time
+        out["TotalAuthenticatedEntities"] = self.total_authenticated_entities
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class Report:
+    """A finished report: the listed services in namespace order, and the two counts."""
+
+    entity_path: EntityPath
+    policy_id: PolicyId | None
+    created: datetime
+    details: tuple[AccessDetail, ...]
+    counted_accounts: frozenset[AccountId]
+    options: ReportOptions = ReportOptions()
+
+    @property
+    def number_of_services_accessible(self) -> int:
+        """Services listed (``NumberOfServicesAccessible``)."""
+        return len(self.details)
+
+    @property
+    def number_of_services_not_accessed(self) -> int:
+        """Listed services with no counted attempt (``NumberOfServicesNotAccessed``)."""
+        return sum(1 for d in self.details if d.last_authenticated_time is None)
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """The listed namespaces, ascending."""
+        return tuple(d.service_namespace for d in self.details)
+
+    def detail(self, namespace: str) -> AccessDetail | None:
+        """The row of ``namespace``, or ``None`` if it is not listed."""
+        for d in self.details:
+            if d.service_namespace == namespace:
+                return d
+        return None
+
+
+def _subtree_at_or_below(
+    org: Organization, entity_id: EntityId, targets: Iterable[EntityId]
+) -> set[AccountId]:
+    """Accounts in ``entity_id``'s subtree at or below one of ``targets`` inside it."""
+    subtree = set(org.descendants(entity_id)) | {entity_id}
+    accounts: set[AccountId] = set()
+    for target in targets:
+        if target in subtree:
+            accounts.update(org.accounts_in(target))
+    return accounts
+
+
+def counted_accounts(
+    org: Organization,
+    entity_id: EntityId,
+    policy_id: str | None,
+    scope: PolicyScope = PolicyScope.LITERAL,
+) -> frozenset[AccountId]:
+    """The accounts whose activity a report on ``entity_id`` counts (semantics section 2)."""
+    management = org.management_account_id
+    if org.is_management_account(entity_id):
+        return frozenset({management})
+    if policy_id is None:
+        accounts = set(org.accounts_in(entity_id))
+    else:
+        targets = org.targets_of(policy_id)
+        chain = org.parent_chain(entity_id)
+        if scope is PolicyScope.INHERITED and any(level in targets for level in chain):
+            accounts = set(org.accounts_in(entity_id))
+        else:
+            accounts = _subtree_at_or_below(org, entity_id, targets)
+    accounts.discard(management)
+    return frozenset(accounts)
+
+
+def _resolve(org: Organization, path: EntityPath | str) -> tuple[EntityPath, EntityId]:
+    try:
+        parsed = path if isinstance(path, EntityPath) else EntityPath.parse(path)
+        return parsed, org.resolve(parsed)
+    except (ValueError, UnknownEntityError) as exc:
+        raise ReportFailedError("INVALID_ORGANIZATIONS_ENTITY_PATH", str(exc)) from None
+
+
+def build_report(
+    organization: Organization,
+    activity: ActivityIndex,
+    entity_path: EntityPath | str,
+    *,
+    created: datetime,
+    policy_id: str | None = None,
+    catalog: ServiceCatalog | None = None,
+    options: ReportOptions | None = None,
+    evaluator: Evaluator | None = None,
+) -> Report:
+    """Make the report AWS would make for ``entity_path`` at ``created``.
+
+    ``evaluator`` may be passed to share its caches between reports (it must
+    be over the same organization and catalog). Raises
+    :class:`ReportFailedError` where AWS would end the job as FAILED.
+    """
+    options = options or ReportOptions()
+    created = ensure_utc(created, what="created")
+    if evaluator is None:
+        catalog = catalog if catalog is not None else default_catalog()
+        evaluator = Evaluator(organization, catalog, resources=options.resources)
+    else:
+        if evaluator.organization is not organization:
+            raise ValueError("the evaluator was built for another organization")
+        catalog = evaluator.catalog
+    org = organization
+    if not org.scp_enabled:
+        raise ReportFailedError(
+            "SERVICE_CONTROL_POLICY_NOT_ENABLED", f"root {org.root.id} has SCPs disabled"
+        )
+    path, entity_id = _resolve(org, entity_path)
+    management = org.is_management_account(entity_id)
+    pid: PolicyId | None = None
+    if management:
+        listed = catalog.namespaces
+    elif policy_id is not None:
+        if not org.has_policy(policy_id) or not org.policy(policy_id).is_scp:
+            raise ReportFailedError(
+                "INVALID_ORGANIZATIONS_POLICY",
+                f"{policy_id} is not an SCP of organization {org.id}",
+            )
+        pid = PolicyId(policy_id)
+        listed = evaluator.allowed_by_policy(pid)
+    else:
+        listed = evaluator.allowed_namespaces(entity_id)
+    accounts = counted_accounts(
+        org, entity_id, None if management else policy_id, options.policy_scope
+    )
+    if management and policy_id is not None:
+        pid = PolicyId(policy_id)
+
+    # One pass over the activity of the counted accounts.
+    end = to_micros(created)
+    start = to_micros(created - timedelta(days=options.tracking_days))
+    best: dict[str, tuple[int, str, str]] = {}  # ns -> (micros, path, region)
+    totals: dict[str, int] = {}
+    raw = activity.raw()
+    path_text: dict[AccountId, str] = {}
+    for account in accounts if len(accounts) < len(raw) else raw:
+        per = raw.get(account)
+        if per is None or account not in accounts:
+            continue
+        for namespace, entry in per.items():
+            if namespace not in listed:
+                continue
+            micros = entry[0]
+            if micros > end:
+                found = activity.latest_micros_at_or_before(account, namespace, end)
+                if found is None:
+                    continue
+                entry = found
+                micros = entry[0]
+            if micros < start:
+                continue
+            totals[namespace] = totals.get(namespace, 0) + 1
+            text = path_text.get(account)
+            if text is None:
+                text = path_text[account] = str(org.path_of(account))
+            current = best.get(namespace)
+            if (
+                current is None
+                or micros > current[0]
+                or (micros == current[0] and (text, entry[1]) < (current[1], current[2]))
+            ):
+                best[namespace] = (micros, text, entry[1])
+
+    details: list[AccessDetail] = []
+    for namespace in sorted(listed):
+        name = catalog.report_name(namespace)
+        found_best = best.get(namespace)
+        if found_best is None:
+            quirk = options.iam_region_quirk and namespace == "iam"
+            details.append(
+                AccessDetail(
+                    service_name=name,
+                    service_namespace=namespace,
+                    region="us-east-1" if quirk else None,
+                )
+            )
+        else:
+            micros, text, region = found_best
+            details.append(
+                AccessDetail(
+                    service_name=name,
+                    service_namespace=namespace,
+                    region=region,
+                    entity_path=org.path_of(text.rsplit("/", 1)[1]),
+                    last_authenticated_time=from_micros(micros),
+                    total_authenticated_entities=totals[namespace],
+                )
+            )
+    return Report(
+        entity_path=path,
+        policy_id=pid,
+        created=created,
+        details=tuple(details),
+        counted_accounts=accounts,
+        options=options,
+    )
