@@ -14,7 +14,9 @@ How the rules are read (each is tested):
   ARN of its resource types (the catalog's ARN templates; ``*`` for actions
   without resource types) is admitted at every level by an Allow covering
   the action, and escapes every unconditional Deny covering it. This is
-  decided exactly by :mod:`orgaccess.arnmatch`.
+  decided exactly by :mod:`orgaccess.arnmatch`. ``${Partition}`` in the
+  catalog's templates is the organization's partition (``partition``,
+  default ``aws``), so a Deny on ``arn:aws:s3:::*`` covers every S3 ARN.
 * ``resources="simple"``: any resource-limited Allow makes its actions
   possible, and only an unconditional Deny whose Resource includes ``*``
   removes them. Cheaper, and it over-approximates: it lists a service that
@@ -225,12 +227,15 @@ class Evaluator:
         catalog: ServiceCatalog | None = None,
         *,
         resources: ResourceMode = "precise",
+        partition: str = "aws",
     ) -> None:
         if resources not in ("precise", "simple"):
             raise ValueError(f"resources must be 'precise' or 'simple', got {resources!r}")
         self.organization = organization
         self.catalog = catalog if catalog is not None else default_catalog()
         self.resources: ResourceMode = resources
+        #: the ARN partition every resource of the organization lives in
+        self.partition = partition
         cat = self.catalog
         self._full = (1 << cat.action_count) - 1
         self._ranges: tuple[tuple[str, int, int], ...] = tuple(
@@ -422,7 +427,9 @@ class Evaluator:
         key = (templates, tuple(allow_levels), frozenset(denies))
         if key in self._arn_cache:
             return self._arn_cache[key]
-        witness = find_surviving_arn(templates, allow_levels, tuple(sorted(denies, key=repr)))
+        witness = find_surviving_arn(
+            templates, allow_levels, tuple(sorted(denies, key=repr)), partition=self.partition
+        )
         self._arn_cache[key] = witness
         return witness
 

@@ -1,0 +1,7 @@
+"""``python -m orgaccess``: the command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
