@@ -85,7 +85,7 @@ class _Id(str):
             raise InvalidIdError(
                 f"{cls.__name__} must be a string, got {type(value).__name__} {value!r}"
             )
-        if _COMPILED[cls.kind].match(value) is None:
+        if _COMPILED[cls.kind].fullmatch(value) is None:
             raise InvalidIdError(
                 f"{value!r} is not a valid {cls.kind} id: expected {_PREFIX_HINTS[cls.kind]} "
                 f"(pattern {ID_PATTERNS[cls.kind]})"
@@ -95,7 +95,7 @@ class _Id(str):
     @classmethod
     def is_valid(cls, value: object) -> bool:
         """Whether ``value`` is text of this id kind."""
-        return isinstance(value, str) and _COMPILED[cls.kind].match(value) is not None
+        return isinstance(value, str) and _COMPILED[cls.kind].fullmatch(value) is not None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str.__repr__(self)})"

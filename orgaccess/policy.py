@@ -127,10 +127,10 @@ def _parse_action(text: object, where: str, problems: list[Problem]) -> ActionPa
             )
         )
         return None
-    if not _PREFIX.match(prefix):
+    if not _PREFIX.fullmatch(prefix):
         problems.append(Problem(location=where, message=f"{text!r}: invalid service prefix"))
         return None
-    if not name or not _NAME.match(name):
+    if not name or not _NAME.fullmatch(name):
         problems.append(Problem(location=where, message=f"{text!r}: invalid action name"))
         return None
     return ActionPattern(text=text, service=prefix.lower(), name=name.lower())
