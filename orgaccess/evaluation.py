@@ -254,6 +254,8 @@ class Evaluator:
         self._policy_cache: dict[str, _Compiled] = {}
         self._outcomes: dict[_Key, _Outcome] = {}
         self._arn_cache: dict[object, str | None] = {}
+        self._levels: dict[str, frozenset[str]] = {}
+        self._keys: dict[str, _Key] = {}
 
     # -- compilation ----------------------------------------------------------
     def _pattern_bits(self, pattern: ActionPattern) -> tuple[int, int]:
@@ -344,11 +346,20 @@ class Evaluator:
         return self.organization.entity(entity).id
 
     def _key_for(self, entity_id: EntityId) -> _Key:
-        org = self.organization
-        return tuple(
-            frozenset(str(p) for p in org.scp_ids_attached(level))
-            for level in org.parent_chain(entity_id)
-        )
+        key = self._keys.get(entity_id)
+        if key is None:
+            org = self.organization
+            levels = self._levels
+            parts: list[frozenset[str]] = []
+            for level in org.parent_chain(entity_id):
+                attached = levels.get(level)
+                if attached is None:
+                    attached = levels[level] = frozenset(
+                        str(p) for p in org.scp_ids_attached(level)
+                    )
+                parts.append(attached)
+            key = self._keys[entity_id] = tuple(parts)
+        return key
 
     def _policy_key(self, policy_id: str) -> _Key:
         policy = self.organization.policy(policy_id)
