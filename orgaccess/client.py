@@ -310,7 +310,7 @@ class ReportClient:
                 f"Value '{EntityPath}' at 'entityPath' failed to satisfy constraint: "
                 f"Member must satisfy regular expression pattern: {ENTITY_PATH_API_PATTERN}"
             )
-        if policy_id is not None and not _POLICY_RE.match(policy_id):
+        if policy_id is not None and not _POLICY_RE.fullmatch(policy_id):
             problems.append(
                 f"Value '{policy_id}' at 'organizationsPolicyId' failed to satisfy constraint: "
                 f"Member must satisfy regular expression pattern: {ID_PATTERNS['policy']}"
@@ -344,7 +344,10 @@ class ReportClient:
         )
         if running >= store.max_concurrent_jobs:
             raise ServiceError(
-                "ReportGenerationLimitExceeded", "Maximum number of concurrent jobs exceeded"
+                "ReportGenerationLimitExceeded",
+                "Maximum number of concurrent jobs exceeded (account "
+                f"{self.caller_account} has {running} in progress; the limit is "
+                f"{store.max_concurrent_jobs})",
             )
         job_id = store.id_factory()
         if not isinstance(job_id, str) or len(job_id) != JOB_ID_LENGTH or job_id in store.jobs:
@@ -460,7 +463,10 @@ class ReportClient:
         if Marker is not None:
             start = store.markers.decode(Marker, job.job_id, key)
             if start > len(rows):
-                raise ServiceError("InvalidInput", "The marker passed in the request was invalid.")
+                raise ServiceError(
+                    "InvalidInput",
+                    f"The marker passed in the request was invalid. (marker {Marker!r})",
+                )
         page = page_of(rows, start, MaxItems if MaxItems is not None else DEFAULT_MAX_ITEMS)
         response: dict[str, Any] = {
             "JobStatus": "COMPLETED",

@@ -126,16 +126,25 @@ class MarkerCodec:
         decode, and ``InvalidInput`` for a well-formed marker that this job and
         sort key did not produce (another job, another sort key, altered).
         """
+        shown = repr(marker if len(marker) <= 80 else marker[:77] + "...")
+        invalid = ServiceError("ValidationError", f"Invalid Marker. (marker {shown})")
         if not marker.startswith(_PREFIX):
-            raise ServiceError("ValidationError", "Invalid Marker.")
+            raise invalid
         body = marker[len(_PREFIX) :]
         try:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         except (ValueError, TypeError):
-            raise ServiceError("ValidationError", "Invalid Marker.") from None
+            raise invalid from None
         if len(raw) != 4 + _MAC_BYTES or not body.isascii():
-            raise ServiceError("ValidationError", "Invalid Marker.")
+            raise invalid
         position = int.from_bytes(raw[:4], "big")
-        if not hmac.compare_digest(raw[4:], self._mac(job_id, sort_key, position)):
-            raise ServiceError("InvalidInput", "The marker passed in the request was invalid.")
+        # The lenient decoder skips stray characters, reads '+' '/' as '-' '_' and ignores
+        # the unused low bits of the last character: only the exact text issued is valid.
+        canonical = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        if canonical != body or not hmac.compare_digest(
+            raw[4:], self._mac(job_id, sort_key, position)
+        ):
+            raise ServiceError(
+                "InvalidInput", f"The marker passed in the request was invalid. (marker {shown})"
+            )
         return position
