@@ -200,6 +200,10 @@ class Organization:
         init=False, eq=False, repr=False, hash=False
     )
     _paths: dict[str, EntityPath] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    # A memo of accounts_in (the organization is immutable, so it never goes stale).
+    _subtree_accounts: dict[str, tuple[AccountId, ...]] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         problems = self._index(_LOCATOR.get())
@@ -375,6 +379,7 @@ class Organization:
             setter(self, "_by_target", {k: tuple(v) for k, v in by_target.items()})
             setter(self, "_by_policy", {k: frozenset(v) for k, v in by_policy.items()})
             setter(self, "_paths", paths)
+            setter(self, "_subtree_accounts", {})
         return problems
 
     # -- lookups ------------------------------------------------------------
@@ -474,6 +479,9 @@ class Organization:
         entity = self.entity(entity_id)
         if isinstance(entity, Account):
             return (entity.id,)
+        cached = self._subtree_accounts.get(entity_id)
+        if cached is not None:
+            return cached
         found: list[AccountId] = []
         stack = [entity_id]
         while stack:
@@ -482,7 +490,8 @@ class Organization:
                     found.append(child)
                 else:
                     stack.append(child)
-        return tuple(sorted(found))
+        result = self._subtree_accounts[entity_id] = tuple(sorted(found))
+        return result
 
     def descendants(self, entity_id: str) -> tuple[EntityId, ...]:
         """Every entity strictly below ``entity_id``."""

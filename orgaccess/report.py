@@ -257,16 +257,21 @@ def build_report(
     if management and policy_id is not None:
         pid = PolicyId(policy_id)
 
-    # One pass over the activity of the counted accounts.
+    # One pass over the activity of the counted accounts. Per namespace the
+    # aggregate is [accounts, latest micros, its account, its region]; an
+    # account's path text is only worked out to break a tie on time.
     end = to_micros(created)
     start = to_micros(created - timedelta(days=options.tracking_days))
-    best: dict[str, tuple[int, str, str]] = {}  # ns -> (micros, path, region)
-    totals: dict[str, int] = {}
+    aggregates: dict[str, list[Any]] = {}
     raw = activity.raw()
-    path_text: dict[AccountId, str] = {}
-    for account in accounts if len(accounts) < len(raw) else raw:
+
+    def path_text(account: AccountId) -> str:
+        return str(org.path_of(account))
+
+    iterate_accounts = len(accounts) < len(raw)
+    for account in accounts if iterate_accounts else raw:
         per = raw.get(account)
-        if per is None or account not in accounts:
+        if per is None or (not iterate_accounts and account not in accounts):
             continue
         for namespace, entry in per.items():
             if namespace not in listed:
@@ -280,23 +285,23 @@ def build_report(
                 micros = entry[0]
             if micros < start:
                 continue
-            totals[namespace] = totals.get(namespace, 0) + 1
-            text = path_text.get(account)
-            if text is None:
-                text = path_text[account] = str(org.path_of(account))
-            current = best.get(namespace)
-            if (
-                current is None
-                or micros > current[0]
-                or (micros == current[0] and (text, entry[1]) < (current[1], current[2]))
+            agg = aggregates.get(namespace)
+            if agg is None:
+                aggregates[namespace] = [1, micros, account, entry[1]]
+                continue
+            agg[0] += 1
+            if micros > agg[1] or (
+                micros == agg[1] and (path_text(account), entry[1]) < (path_text(agg[2]), agg[3])
             ):
-                best[namespace] = (micros, text, entry[1])
+                agg[1] = micros
+                agg[2] = account
+                agg[3] = entry[1]
 
     details: list[AccessDetail] = []
     for namespace in sorted(listed):
         name = catalog.report_name(namespace)
-        found_best = best.get(namespace)
-        if found_best is None:
+        agg = aggregates.get(namespace)
+        if agg is None:
             quirk = options.iam_region_quirk and namespace == "iam"
             details.append(
                 AccessDetail(
@@ -306,15 +311,15 @@ def build_report(
                 )
             )
         else:
-            micros, text, region = found_best
+            count, micros, account, region = agg
             details.append(
                 AccessDetail(
                     service_name=name,
                     service_namespace=namespace,
                     region=region,
-                    entity_path=org.path_of(text.rsplit("/", 1)[1]),
+                    entity_path=org.path_of(account),
                     last_authenticated_time=from_micros(micros),
-                    total_authenticated_entities=totals[namespace],
+                    total_authenticated_entities=count,
                 )
             )
     return Report(
