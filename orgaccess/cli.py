@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -99,6 +100,9 @@ class _Progress:
 def _load_activity(
     paths: Sequence[str], until: datetime, catalog: ServiceCatalog, stderr: TextIO
 ) -> ActivityLoad:
+    for path in paths:
+        if not os.path.exists(path):
+            raise _BadInputError(f"--events {path}: no such file or directory")
     progress = _Progress(stderr)
     try:
         load = read_activity(
