@@ -407,9 +407,13 @@ def _cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _demo_entities(org: Organization) -> list[str]:
-    """The root, then the OU and account whose SCPs are most restrictive."""
+    """The root, then the account whose SCPs allow the fewest services (but some)."""
     evaluator = Evaluator(org, default_catalog())
-    members = [a.id for a in org.accounts if not org.is_management_account(a.id)]
+    members = [
+        a.id
+        for a in org.accounts
+        if not org.is_management_account(a.id) and evaluator.allowed_namespaces(a.id)
+    ]
     narrowest = min(members, key=lambda a: (len(evaluator.allowed_namespaces(a)), a))
     return [str(org.root.id), str(narrowest)]
 
