@@ -6,9 +6,30 @@ every release); they build small catalogs with ``ServiceCatalog.from_mapping``.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 from orgaccess.catalog import ServiceCatalog
+
+# Hypothesis profiles: "ci" is derandomised and bounded so CI runs are
+# reproducible; "dev" keeps Hypothesis' defaults. HYPOTHESIS_PROFILE picks one;
+# with CI set and no explicit choice, "ci" is used.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=50,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev")
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
+
 
 OBJECT_ARN = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
 BUCKET_ARN = "arn:${Partition}:s3:::${BucketName}"
