@@ -3,8 +3,10 @@
 The package only re-exports; each name lives in its own module.
 """
 
+from .activity_input import read_activity
 from .catalog import AWS_REPORT_SERVICE_NAMES, Service, ServiceCatalog, default_catalog
 from .client import ReportClient, iter_access_details, paginate_access_report
+from .cloudtrail import read_cloudtrail
 from .errors import (
     OrgAccessError,
     PolicyDocumentError,
@@ -43,6 +45,8 @@ from .report import (
     ReportOptions,
     build_report,
 )
+from .rows import read_aggregated_rows
+from .snapshot import dump_organization, example_organization, load_organization, to_snapshot
 
 __version__ = "0.1.0"
 
@@ -85,8 +89,15 @@ __all__ = [
     "__version__",
     "build_report",
     "default_catalog",
+    "dump_organization",
+    "example_organization",
     "iter_access_details",
+    "load_organization",
     "paginate_access_report",
     "parse_policy_document",
+    "read_activity",
+    "read_aggregated_rows",
+    "read_cloudtrail",
     "sort_details",
+    "to_snapshot",
 ]
