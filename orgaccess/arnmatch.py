@@ -68,13 +68,17 @@ used for actions without resource types is the one-character string ``*``,
 which only a policy pattern matching the text ``*`` (such as ``*``, ``?`` or
 ``${*}``) admits; ``arn:*`` does not. A template variable ``${Name}`` stands
 for one or more characters other than ``:`` and ``/``, except a variable that
-ends the template, which stands for one or more characters of any kind: S3
-object keys (``${ObjectName}``) and IAM names with paths
-(``${RoleNameWithPath}``) contain ``/``, and no catalog template puts a
-separator after its last variable. A ``${`` without a closing ``}`` is
-literal text. ``${Partition}`` is an ordinary variable unless the caller
-passes ``partition=`` (e.g. ``"aws"``), which makes it that literal text: an
-organization lives in one partition, so only its ARNs can be requested.
+ends the template, which may also hold ``/`` (IAM names with paths such as
+``${RoleNameWithPath}``, SSM parameter names): one or more characters other
+than ``:``. A final variable whose name says it is a key (``${ObjectName}``,
+``${...Key...}``: S3 object keys may contain ``:``) holds any characters. No
+catalog template puts a separator after its last variable. (Letting every
+final variable hold ``:`` would let an EC2 instance id or a Lambda function
+name spell out the tail of an S3 ARN and escape a Deny + NotResource.)
+A ``${`` without a closing ``}`` is literal text. ``${Partition}`` is an
+ordinary variable unless the caller passes ``partition=`` (e.g. ``"aws"``),
+which makes it that literal text: an organization lives in one partition,
+so only its ARNs can be requested.
 
 Algorithm
 ---------
@@ -102,6 +106,7 @@ work is bounded by the number of reachable product states.
 from __future__ import annotations
 
 import functools
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -144,9 +149,14 @@ _STAR: Final = 2  # any sequence of characters
 _NSEP: Final = 3  # exactly one character other than ':' and '/'
 _NSEP_STAR: Final = 4  # any sequence of characters other than ':' and '/'
 _VAR: Final = 5  # an unknown policy variable (resolved before compilation)
+_NCOLON: Final = 6  # exactly one character other than ':'
+_NCOLON_STAR: Final = 7  # any sequence of characters other than ':'
 
 _Tok = tuple[int, str]
 _SEPARATORS: Final = frozenset(":/")
+# A final template variable whose name says it is a key (S3 ``${ObjectName}``,
+# ``${Key}``...) may hold ':' as well as '/'.
+_KEY_VARIABLE: Final = re.compile(r"Object|Key", re.IGNORECASE)
 _ESCAPES: Final = frozenset("*?$")
 _OTHER: Final = ""  # the class of every character an automaton does not read literally
 _PREFERRED: Final = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -190,26 +200,29 @@ def _parse_template(template: str, partition: str | None) -> tuple[_Tok, ...]:
     characters when it ends the template. ``${Partition}`` is the literal
     ``partition`` when one is given.
     """
-    pieces: list[_Tok | None] = []  # None marks a variable
+    pieces: list[_Tok | str] = []  # a str is the name of a variable
     i, n = 0, len(template)
     while i < n:
         if template.startswith("${", i):
             end = template.find("}", i + 2)
             if end != -1:
-                if partition is not None and template[i + 2 : end] == "Partition":
+                name = template[i + 2 : end]
+                if partition is not None and name == "Partition":
                     pieces.extend((_LIT, c) for c in partition)
                 else:
-                    pieces.append(None)
+                    pieces.append(name)
                 i = end + 1
                 continue
         pieces.append((_LIT, template[i]))
         i += 1
     out: list[_Tok] = []
     for k, piece in enumerate(pieces):
-        if piece is not None:
+        if not isinstance(piece, str):
             out.append(piece)
-        elif k == len(pieces) - 1:
+        elif k == len(pieces) - 1 and _KEY_VARIABLE.search(piece):
             out += [(_ANY, ""), (_STAR, "")]
+        elif k == len(pieces) - 1:
+            out += [(_NCOLON, ""), (_NCOLON_STAR, "")]
         else:
             out += [(_NSEP, ""), (_NSEP_STAR, "")]
     return tuple(out)
@@ -250,7 +263,7 @@ class _Nfa:
         for i in range(size - 1, -1, -1):
             tok = tokens[i]
             closure[i] = 1 << i
-            if tok is not None and tok[0] in (_STAR, _NSEP_STAR):
+            if tok is not None and tok[0] in (_STAR, _NSEP_STAR, _NCOLON_STAR):
                 closure[i] |= closure[i + 1]
 
         literals = {c for tok in tokens if tok is not None and tok[0] == _LIT for c in tok[1]}
@@ -269,6 +282,9 @@ class _Nfa:
                     row[i] = closure[i + 1]
                 elif kind == _STAR:
                     row[i] = closure[i]
+                elif kind in (_NCOLON, _NCOLON_STAR):
+                    if cls != ":":
+                        row[i] = closure[i + 1] if kind == _NCOLON else closure[i]
                 elif cls not in _SEPARATORS:
                     row[i] = closure[i + 1] if kind == _NSEP else closure[i]
             succ[cls] = tuple(row)

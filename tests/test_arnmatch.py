@@ -65,7 +65,12 @@ def ref_template(template: str, partition: str | None = None) -> re.Pattern[str]
         elif name == "Partition" and partition is not None:
             parts.append(re.escape(partition))
         else:
-            parts.append(".+" if k == len(pieces) - 1 else "[^:/]+")
+            if k != len(pieces) - 1:
+                parts.append("[^:/]+")
+            elif re.search("object|key", name, re.IGNORECASE):
+                parts.append(".+")
+            else:
+                parts.append("[^:]+")
     return re.compile("".join(parts), re.DOTALL)
 
 
@@ -226,11 +231,19 @@ def test_template_variable_excludes_separators_except_at_the_end() -> None:
     # ${Region} cannot contain ':' or '/', so the Allow's region cannot be 'a/b'.
     assert survivor([INSTANCE], [[R(("arn:aws:ec2:a/b:*",))]]) is None
     assert survivor([INSTANCE], [[R(("arn:aws:ec2:a:b:c:instance/*",))]]) is None
-    # The last variable takes '/' and ':' (IAM paths, S3 keys).
+    # The last variable takes '/' (IAM paths); a key-named one also ':' (S3 keys).
     role = survivor([ROLE], [[R(("arn:aws:iam::*:role/team/*",))]])
     assert role == "arn:aws:iam::a:role/team/"  # the role name with path is "team/"
     key = survivor([OBJECT], [[R(("arn:aws:s3:::b/x:y/z",))]])
     assert key == "arn:aws:s3:::b/x:y/z"
+
+
+def test_final_non_key_variable_cannot_hold_a_colon() -> None:
+    # An instance id cannot spell out the tail of an S3 ARN to escape a NotResource Deny.
+    keep = R(("arn:*:s3:::keep/*",), negated=True)
+    assert survivor([INSTANCE], [[R(("*",))]], [keep], partition="aws") is None
+    assert survivor([INSTANCE], [[R(("arn:aws:ec2:*:*:instance/*:*",))]]) is None
+    assert survivor([OBJECT], [[R(("arn:aws:s3:::b/*:*",))]]) == "arn:aws:s3:::b/:"
 
 
 def test_template_variable_is_never_empty() -> None:

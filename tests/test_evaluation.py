@@ -344,13 +344,6 @@ def test_a_deny_on_every_arn_of_the_partition_removes_in_precise_mode(
     assert witness.startswith("arn:aws-cn:s3:::")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (orgaccess.arnmatch): a template's last variable may hold ':' and '/', so "
-    "'arn:aws:ec2:a:a:instance/:s3:::keep/' (InstanceId ':s3:::keep/') and "
-    "'arn:aws:lambda:a:a:function:s3:::keep/' count as ARNs that a Deny NotResource "
-    "'arn:*:s3:::keep/*' protects: ec2, iam, lambda and nullsvc stay listed",
-)
 def test_a_notresource_deny_with_a_wildcard_partition_removes_other_services(
     small_catalog: ServiceCatalog,
 ) -> None:
