@@ -225,6 +225,7 @@ def _client_for(
         tracking_days=args.tracking_days,
         policy_scope=PolicyScope(args.policy_scope),
         resources=args.resources,
+        partition=args.partition,
     )
     return ReportClient(
         org,
@@ -277,7 +278,9 @@ def _print_report(
 # -- explain / validate ---------------------------------------------------------------
 def _cmd_explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     org = _load_org(args.org)
-    evaluator = Evaluator(org, default_catalog(), resources=args.resources)
+    evaluator = Evaluator(
+        org, default_catalog(), resources=args.resources, partition=args.partition
+    )
     entity = org.resolve(args.entity_path)
     explanation = evaluator.explain(entity, args.service, policy_id=args.policy_id)
     stdout.write(str(explanation) + "\n")
@@ -379,6 +382,7 @@ def _cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     args.tracking_days = DEFAULT_TRACKING_DAYS
     args.policy_scope = PolicyScope.LITERAL.value
     args.resources = "precise"
+    args.partition = "aws"
     client = _client_for(args, org, index, DEMO_AS_OF)
     stdout.write(
         f"orgaccess demo: the built-in example organization {org.id} "
@@ -438,6 +442,12 @@ def _parser() -> argparse.ArgumentParser:
             choices=["precise", "simple"],
             default="precise",
             help="resource-level SCP evaluation (default: precise)",
+        )
+        p.add_argument(
+            "--partition",
+            default="aws",
+            metavar="NAME",
+            help="ARN partition of the organization (aws, aws-cn, aws-us-gov; default: aws)",
         )
         if events:
             p.add_argument(

@@ -238,7 +238,12 @@ class ReportClient:
         self._store = _Store(
             organization,
             activity,
-            Evaluator(organization, catalog, resources=options.resources),
+            Evaluator(
+                organization,
+                catalog,
+                resources=options.resources,
+                partition=options.partition,
+            ),
             clock=clock or _system_clock,
             job_duration=job_duration,
             reuse_window=reuse_window,

@@ -84,6 +84,8 @@ class ReportOptions:
     policy_scope: PolicyScope = PolicyScope.LITERAL
     iam_region_quirk: bool = True
     resources: ResourceMode = "precise"
+    #: the ARN partition of the organization's resources (``aws``, ``aws-cn``, ``aws-us-gov``)
+    partition: str = "aws"
 
     @tracking_days.validator
     def _check_days(self, _attribute: attrs.Attribute[int], value: int) -> None:
@@ -226,7 +228,9 @@ def build_report(
     created = ensure_utc(created, what="created")
     if evaluator is None:
         catalog = catalog if catalog is not None else default_catalog()
-        evaluator = Evaluator(organization, catalog, resources=options.resources)
+        evaluator = Evaluator(
+            organization, catalog, resources=options.resources, partition=options.partition
+        )
     else:
         if evaluator.organization is not organization:
             raise ValueError("the evaluator was built for another organization")
