@@ -192,6 +192,15 @@ def _check_type(value: object, expected: type, member: str, operation: str) -> N
         )
 
 
+def _check_required(value: object, expected: type, member: str, operation: str) -> None:
+    if value is _MISSING:
+        raise ServiceError(
+            "ParamValidationError",
+            f'Parameter validation failed: Missing required parameter in input: "{member}"',
+        )
+    _check_type(value, expected, member, operation)
+
+
 class ReportClient:
     """Answers ``generate_organizations_access_report`` and ``get_organizations_access_report``.
 
@@ -298,12 +307,7 @@ class ReportClient:
         """Start a report job; returns ``{"JobId": ...}`` (or an earlier job's id, see reuse)."""
         operation = "GenerateOrganizationsAccessReport"
         _check_unknown(operation, unknown)
-        if EntityPath is _MISSING:
-            raise ServiceError(
-                "ParamValidationError",
-                'Parameter validation failed: Missing required parameter in input: "EntityPath"',
-            )
-        _check_type(EntityPath, str, "EntityPath", operation)
+        _check_required(EntityPath, str, "EntityPath", operation)
         policy_id = None if OrganizationsPolicyId is _MISSING else OrganizationsPolicyId
         if policy_id is not None:
             _check_type(policy_id, str, "OrganizationsPolicyId", operation)
@@ -399,12 +403,7 @@ class ReportClient:
         """The job's status and, once COMPLETED, one page of its report (as boto3 returns it)."""
         operation = "GetOrganizationsAccessReport"
         _check_unknown(operation, unknown)
-        if JobId is _MISSING:
-            raise ServiceError(
-                "ParamValidationError",
-                'Parameter validation failed: Missing required parameter in input: "JobId"',
-            )
-        _check_type(JobId, str, "JobId", operation)
+        _check_required(JobId, str, "JobId", operation)
         if MaxItems is not None:
             _check_type(MaxItems, int, "MaxItems", operation)
         if Marker is not None:
