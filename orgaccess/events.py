@@ -22,6 +22,7 @@ __all__ = [
     "AccessEvent",
     "ActivityIndex",
     "LastAccess",
+    "NamespaceColumn",
     "ensure_utc",
     "from_micros",
     "to_micros",
@@ -103,6 +104,15 @@ def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
+@attrs.frozen
+class NamespaceColumn:
+    """One namespace's entries in time order: parallel tuples of times, accounts, regions."""
+
+    times: tuple[int, ...]
+    accounts: tuple[AccountId, ...]
+    regions: tuple[str, ...]
+
+
 # An entry: (microseconds since the epoch, region). Kept as a plain tuple so
 # that the report engine's pass over the index stays close to a bare pass.
 _Entry = tuple[int, str]
@@ -127,7 +137,16 @@ class ActivityIndex:
     :class:`~orgaccess.errors.ActivityHorizonError` instead of guessing.
     """
 
-    __slots__ = ("_by_account", "_history", "_size", "after_until", "events_folded", "until")
+    __slots__ = (
+        "_by_account",
+        "_history",
+        "_max_micros",
+        "_size",
+        "_view",
+        "after_until",
+        "events_folded",
+        "until",
+    )
 
     def __init__(
         self,
@@ -141,6 +160,8 @@ class ActivityIndex:
             {} if keep_history else None
         )
         self._size = 0
+        self._max_micros: int | None = None
+        self._view: dict[str, NamespaceColumn] | None = None
         self.until = None if until is None else ensure_utc(until, what="until")
         #: events not folded in because they came after ``until``
         self.after_until = 0
@@ -173,6 +194,9 @@ class ActivityIndex:
             return
         self.events_folded += 1
         micros = to_micros(time)
+        self._view = None
+        if self._max_micros is None or micros > self._max_micros:
+            self._max_micros = micros
         per = self._by_account.get(account)
         if per is None:
             per = self._by_account[account] = {}
@@ -191,6 +215,38 @@ class ActivityIndex:
 
     def __len__(self) -> int:
         return self._size
+
+    @property
+    def latest_micros(self) -> int | None:
+        """The latest attempt of all, in microseconds since the epoch (``None`` when empty)."""
+        return self._max_micros
+
+    def by_namespace(self) -> Mapping[str, NamespaceColumn]:
+        """The entries grouped by namespace, each group sorted by time.
+
+        Built on first use and kept until more events are folded in, so
+        reports that need "the latest attempt" or "how many in a window"
+        answer with a binary search instead of a pass over every entry.
+        """
+        view = self._view
+        if view is None:
+            groups: dict[str, list[tuple[int, AccountId, str]]] = {}
+            for account, per in self._by_account.items():
+                for namespace, (micros, region) in per.items():
+                    group = groups.get(namespace)
+                    if group is None:
+                        group = groups[namespace] = []
+                    group.append((micros, account, region))
+            view = {}
+            for namespace, group in groups.items():
+                group.sort()
+                view[namespace] = NamespaceColumn(
+                    times=tuple(g[0] for g in group),
+                    accounts=tuple(g[1] for g in group),
+                    regions=tuple(g[2] for g in group),
+                )
+            self._view = view
+        return MappingProxyType(view)
 
     @property
     def accounts(self) -> frozenset[AccountId]:

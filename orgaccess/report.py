@@ -12,8 +12,10 @@ with the AWS failure code (``SERVICE_CONTROL_POLICY_NOT_ENABLED``,
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -207,6 +209,129 @@ def _resolve(org: Organization, path: EntityPath | str) -> tuple[EntityPath, Ent
         raise ReportFailedError("INVALID_ORGANIZATIONS_ENTITY_PATH", str(exc)) from None
 
 
+# Per namespace: (accounts with an attempt in the window, the latest attempt's
+# microseconds, its account, its region).
+_Aggregate = tuple[int, int, AccountId, str]
+
+
+def _aggregate(
+    org: Organization,
+    activity: ActivityIndex,
+    accounts: frozenset[AccountId],
+    listed: AbstractSet[str],
+    start: int,
+    end: int,
+) -> dict[str, _Aggregate]:
+    """Aggregate the counted accounts' attempts in ``[start, end]`` per listed namespace.
+
+    Two ways, same result: when nearly every account of the index counts
+    (a root report) and nothing in it is later than ``end``, binary searches
+    in the index's per-namespace time columns; otherwise one pass over the
+    counted accounts' entries.
+    """
+    raw = activity.raw()
+    latest = activity.latest_micros
+    if latest is None:
+        return {}
+    if latest <= end and 2 * len(accounts) >= len(raw):
+        uncounted = frozenset(a for a in raw if a not in accounts)
+        if len(uncounted) <= len(accounts):
+            return _aggregate_by_namespace(org, activity, uncounted, listed, start, end)
+    return _aggregate_by_account(org, activity, accounts, listed, start, end)
+
+
+def _tie_key(org: Organization, account: AccountId, region: str) -> tuple[str, str]:
+    return (str(org.path_of(account)), region)
+
+
+def _aggregate_by_account(
+    org: Organization,
+    activity: ActivityIndex,
+    accounts: frozenset[AccountId],
+    listed: AbstractSet[str],
+    start: int,
+    end: int,
+) -> dict[str, _Aggregate]:
+    """One pass over the counted accounts' entries (exact for any creation time)."""
+    raw = activity.raw()
+    found: dict[str, list[Any]] = {}
+    iterate_accounts = len(accounts) < len(raw)
+    for account in accounts if iterate_accounts else raw:
+        per = raw.get(account)
+        if per is None or (not iterate_accounts and account not in accounts):
+            continue
+        for namespace, entry in per.items():
+            if namespace not in listed:
+                continue
+            micros = entry[0]
+            if micros > end:
+                later = activity.latest_micros_at_or_before(account, namespace, end)
+                if later is None:
+                    continue
+                entry = later
+                micros = entry[0]
+            if micros < start:
+                continue
+            agg = found.get(namespace)
+            if agg is None:
+                found[namespace] = [1, micros, account, entry[1]]
+                continue
+            agg[0] += 1
+            if micros > agg[1] or (
+                micros == agg[1]
+                and _tie_key(org, account, entry[1]) < _tie_key(org, agg[2], agg[3])
+            ):
+                agg[1] = micros
+                agg[2] = account
+                agg[3] = entry[1]
+    return {ns: (a[0], a[1], a[2], a[3]) for ns, a in found.items()}
+
+
+def _aggregate_by_namespace(
+    org: Organization,
+    activity: ActivityIndex,
+    uncounted: frozenset[AccountId],
+    listed: AbstractSet[str],
+    start: int,
+    end: int,
+) -> dict[str, _Aggregate]:
+    """Binary searches per namespace; every account of the index counts but ``uncounted``.
+
+    Needs every entry at or before ``end`` (the caller checks).
+    """
+    raw = activity.raw()
+    excluded: dict[str, int] = {}
+    for account in uncounted:
+        for namespace, (micros, _region) in raw[account].items():
+            if start <= micros <= end:
+                excluded[namespace] = excluded.get(namespace, 0) + 1
+    found: dict[str, _Aggregate] = {}
+    for namespace, column in activity.by_namespace().items():
+        if namespace not in listed:
+            continue
+        times = column.times
+        lo = bisect.bisect_left(times, start)
+        hi = bisect.bisect_right(times, end)
+        count = hi - lo - excluded.get(namespace, 0)
+        if count <= 0:
+            continue
+        i = hi - 1
+        while column.accounts[i] in uncounted:
+            i -= 1
+        top = times[i]
+        best: tuple[tuple[str, str], AccountId, str] | None = None
+        while i >= lo and times[i] == top:
+            account = column.accounts[i]
+            if account not in uncounted:
+                key = _tie_key(org, account, column.regions[i])
+                if best is None or key < best[0]:
+                    best = (key, account, column.regions[i])
+            i -= 1
+        assert best is not None
+        found[namespace] = (count, top, best[1], best[2])
+    return found
+
+
 def build_report(
     organization: Organization,
     activity: ActivityIndex,
@@ -261,45 +386,9 @@ def build_report(
     if management and policy_id is not None:
         pid = PolicyId(policy_id)
 
-    # One pass over the activity of the counted accounts. Per namespace the
-    # aggregate is [accounts, latest micros, its account, its region]; an
-    # account's path text is only worked out to break a tie on time.
     end = to_micros(created)
     start = to_micros(created - timedelta(days=options.tracking_days))
-    aggregates: dict[str, list[Any]] = {}
-    raw = activity.raw()
-
-    def path_text(account: AccountId) -> str:
-        return str(org.path_of(account))
-
-    iterate_accounts = len(accounts) < len(raw)
-    for account in accounts if iterate_accounts else raw:
-        per = raw.get(account)
-        if per is None or (not iterate_accounts and account not in accounts):
-            continue
-        for namespace, entry in per.items():
-            if namespace not in listed:
-                continue
-            micros = entry[0]
-            if micros > end:
-                found = activity.latest_micros_at_or_before(account, namespace, end)
-                if found is None:
-                    continue
-                entry = found
-                micros = entry[0]
-            if micros < start:
-                continue
-            agg = aggregates.get(namespace)
-            if agg is None:
-                aggregates[namespace] = [1, micros, account, entry[1]]
-                continue
-            agg[0] += 1
-            if micros > agg[1] or (
-                micros == agg[1] and (path_text(account), entry[1]) < (path_text(agg[2]), agg[3])
-            ):
-                agg[1] = micros
-                agg[2] = account
-                agg[3] = entry[1]
+    aggregates = _aggregate(org, activity, accounts, listed, start, end)
 
     details: list[AccessDetail] = []
     for namespace in sorted(listed):
