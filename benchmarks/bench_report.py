@@ -220,6 +220,15 @@ def bench_reports(synth: Synthetic, catalog: ServiceCatalog, index: ActivityInde
     print(f"bare pass over the index        {ms(t_bare)}")
     t_new, evaluator = timed(lambda: Evaluator(org, catalog))
     print(f"Evaluator construction          {ms(t_new)}")
+    # The first root report on a fresh index also sorts the per-namespace time
+    # columns (kept until more events arrive); later reports reuse them.
+    first_root = org.path_of(ROOT_ID)
+    t_first, _ = timed(
+        lambda: build_report(org, index, first_root, created=CREATED, evaluator=evaluator)
+    )
+    print(f"first root report (builds the time columns) {ms(t_first)}")
+    t_columns, _ = timed(lambda: ActivityIndex.by_namespace(index))
+    print(f"time columns already built (lookup)          {ms(t_columns)}")
     ou_id = synth.levels[1][0]
     account_id = synth.accounts[1]
     entities = [
@@ -254,11 +263,7 @@ def bench_reports(synth: Synthetic, catalog: ServiceCatalog, index: ActivityInde
     )
     root_id = org.root.id
     t_counted, _ = timed(lambda: counted_accounts(org, root_id, None), repeat=5)
-    t_paths, _ = timed(lambda: [str(org.path_of(a)) for a in index.accounts], repeat=5)
-    print(
-        f"  parts of the root report: counted_accounts {ms(t_counted)}; "
-        f"entity path texts of {len(index.accounts):,} accounts {ms(t_paths)}"
-    )
+    print(f"  part of the root report: counted_accounts {ms(t_counted)}")
 
 
 def bench_pages(
