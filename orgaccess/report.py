@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,18 +118,16 @@ class AccessDetail:
 
     def to_aws(self) -> dict[str, Any]:
         """The ``AccessDetail`` dict as boto3 returns it (absent members have no key)."""
-        out: dict[str, Any] = {
-            "ServiceName": self.service_name,
-            "ServiceNamespace": self.service_namespace,
-        }
-        if self.region is not None:
-            out["Region"] = self.region
-        if self.entity_path is not None:
-            out["EntityPath"] = str(self.entity_path)
-        if self.last_authenticated_time is not None:
-            out["LastAuthenticatedTime"] = self.last_authenticated_time
-        out["TotalAuthenticatedEntities"] = self.total_authenticated_entities
-        return out
+        from .shapes import access_detail_to_aws
+
+        return access_detail_to_aws(self)
+
+    @classmethod
+    def from_aws(cls, data: Mapping[str, Any]) -> AccessDetail:
+        """Read an ``AccessDetail`` dict as boto3 returns it."""
+        from .shapes import access_detail_from_aws
+
+        return access_detail_from_aws(data)
 
 
 @attrs.frozen(kw_only=True)

@@ -1,0 +1,106 @@
+"""AWS's PascalCase shapes for the report rows, in one cattrs converter.
+
+The domain model is snake_case (:class:`~orgaccess.report.AccessDetail`);
+the ``AccessDetail`` dict that boto3 returns is made and read here, by a
+converter that :func:`make_converter` configures (cattrs' global converter
+is never touched).
+
+>>> from orgaccess.report import AccessDetail
+>>> detail = AccessDetail(service_name="Amazon S3", service_namespace="s3")
+>>> access_detail_to_aws(detail)
+{'ServiceName': 'Amazon S3', 'ServiceNamespace': 's3', 'TotalAuthenticatedEntities': 0}
+>>> access_detail_from_aws(access_detail_to_aws(detail)) == detail
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import OrgAccessError
+from .events import ensure_utc
+from .ids import EntityPath
+from .report import AccessDetail
+
+__all__ = ["access_detail_from_aws", "access_detail_to_aws", "make_converter"]
+
+_FIELDS = {
+    "service_name": "ServiceName",
+    "service_namespace": "ServiceNamespace",
+    "region": "Region",
+    "entity_path": "EntityPath",
+    "last_authenticated_time": "LastAuthenticatedTime",
+    "total_authenticated_entities": "TotalAuthenticatedEntities",
+}
+_OPTIONAL = frozenset({"region", "entity_path", "last_authenticated_time"})
+
+
+def _structure_time(value: object, _type: type) -> datetime:
+    if isinstance(value, str):
+        text = value[:-1] + "+00:00" if value.endswith("Z") else value
+        value = datetime.fromisoformat(text)
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime or ISO 8601 text, got {value!r}")
+    return ensure_utc(value, what="LastAuthenticatedTime")
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter between :class:`AccessDetail` and AWS's ``AccessDetail`` dict.
+
+    Absent members (``Region``, ``EntityPath``, ``LastAuthenticatedTime`` of an
+    unused service) have no key, as in boto3's responses; times stay aware
+    ``datetime`` values (ISO 8601 text is accepted when reading).
+    """
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_unstructure_hook(EntityPath, str)
+    converter.register_structure_hook(EntityPath, lambda value, _t: EntityPath.parse(value))
+    converter.register_unstructure_hook(datetime, lambda value: value)
+    converter.register_structure_hook(datetime, _structure_time)
+    renames: dict[str, Any] = {
+        name: override(rename=aws, omit_if_default=name in _OPTIONAL)
+        for name, aws in _FIELDS.items()
+    }
+    converter.register_unstructure_hook(
+        AccessDetail, make_dict_unstructure_fn(AccessDetail, converter, **renames)
+    )
+    converter.register_structure_hook(
+        AccessDetail,
+        make_dict_structure_fn(AccessDetail, converter, _cattrs_forbid_extra_keys=True, **renames),
+    )
+    return converter
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    return make_converter()
+
+
+def access_detail_to_aws(detail: AccessDetail) -> dict[str, Any]:
+    """The ``AccessDetail`` dict boto3 returns for one row."""
+    raw: dict[str, Any] = _converter().unstructure(detail)
+    # Keys in the order boto3 documents them.
+    return {aws: raw[aws] for aws in _FIELDS.values() if aws in raw}
+
+
+def access_detail_from_aws(data: Mapping[str, Any]) -> AccessDetail:
+    """Read an ``AccessDetail`` dict (as boto3 returns it) into the model.
+
+    Raises :class:`~orgaccess.errors.OrgAccessError` naming the problem for a
+    dict that is not one (unknown keys, missing members, wrong types).
+    """
+    try:
+        detail: AccessDetail = _converter().structure(dict(data), AccessDetail)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        reasons = (
+            "; ".join(cattrs.transform_error(exc))
+            if isinstance(exc, cattrs.BaseValidationError)
+            else str(exc)
+        )
+        raise OrgAccessError(f"not an AccessDetail dict: {reasons}: {dict(data)!r}") from None
+    return detail
