@@ -49,7 +49,7 @@ from .paging import (
     page_of,
     sort_details,
 )
-from .report import AccessDetail, Report, ReportFailedError, ReportOptions, build_report
+from .report import Report, ReportFailedError, ReportOptions, build_report
 
 __all__ = [
     "DEFAULT_REUSE_WINDOW",
@@ -127,7 +127,9 @@ class _Store:
         self.id_factory = id_factory
         self.markers = markers
         self.jobs: dict[str, _Job] = {}
-        self.sorted_rows: dict[tuple[str, SortKey], tuple[AccessDetail, ...]] = {}
+        # Per (job, sort key): the rows in that order, already as AWS dicts, so
+        # that a page costs a slice and a shallow copy of each of its rows.
+        self.sorted_rows: dict[tuple[str, SortKey], tuple[dict[str, Any], ...]] = {}
 
     def now(self) -> datetime:
         return ensure_utc(self.clock(), what="clock()")
@@ -462,7 +464,9 @@ class ReportClient:
         key = _sort_key(SortKey)
         rows = store.sorted_rows.get((job.job_id, key))
         if rows is None:
-            rows = store.sorted_rows[(job.job_id, key)] = sort_details(job.report.details, key)
+            rows = store.sorted_rows[(job.job_id, key)] = tuple(
+                d.to_aws() for d in sort_details(job.report.details, key)
+            )
         start = 0
         if Marker is not None:
             start = store.markers.decode(Marker, job.job_id, key)
@@ -478,7 +482,7 @@ class ReportClient:
             "JobCompletionDate": job.completes,
             "NumberOfServicesAccessible": job.report.number_of_services_accessible,
             "NumberOfServicesNotAccessed": job.report.number_of_services_not_accessed,
-            "AccessDetails": [d.to_aws() for d in page.items],
+            "AccessDetails": [dict(row) for row in page.items],
             "IsTruncated": page.is_truncated,
         }
         if page.next_start is not None:

@@ -17,6 +17,7 @@ import enum
 import hashlib
 import hmac
 from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 import attrs
 
@@ -68,11 +69,14 @@ def sort_details(
     return tuple(reversed(ascending)) if key.descending else tuple(ascending)
 
 
+_Row = TypeVar("_Row")
+
+
 @attrs.frozen(kw_only=True)
-class Page:
+class Page(Generic[_Row]):
     """One page of rows, and where the next one starts (``None`` on the last page)."""
 
-    items: tuple[AccessDetail, ...]
+    items: tuple[_Row, ...]
     next_start: int | None
 
     @property
@@ -81,7 +85,7 @@ class Page:
         return self.next_start is not None
 
 
-def page_of(rows: Sequence[AccessDetail], start: int, max_items: int) -> Page:
+def page_of(rows: Sequence[_Row], start: int, max_items: int) -> Page[_Row]:
     """The page of ``rows`` from position ``start``, at most ``max_items`` long."""
     if not 0 <= start <= len(rows):
         raise ValueError(f"start {start} is outside 0..{len(rows)}")
