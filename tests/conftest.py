@@ -7,6 +7,7 @@ every release); they build small catalogs with ``ServiceCatalog.from_mapping``.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -39,7 +40,7 @@ ROLE_ARN = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"
 
 #: The small catalog as ``from_mapping`` data: ``s3``, ``ec2``, ``lambda``,
 #: ``iam``, ``organizations`` and ``nullsvc`` (a service listed without actions).
-SMALL_CATALOG_DATA = {
+SMALL_CATALOG_DATA: dict[str, dict[str, Any]] = {
     "s3": {
         "name": "Amazon S3",
         "actions": [
