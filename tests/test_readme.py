@@ -18,7 +18,7 @@ def test_readme_opens_with_the_two_newcomer_commands() -> None:
     assert len(commands) == 2
     assert commands[0].endswith("orgaccess demo")
     assert "pip install '.[test]'" in commands[1]
-    assert commands[1].endswith("python -m pytest")
+    assert commands[1].endswith("-m pytest")
     assert text.index("```sh") < text.index("```python")
 
 
