@@ -524,14 +524,23 @@ def main(
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     handler: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.handler
     try:
-        return handler(args, out, err)
+        status = handler(args, out, err)
+        out.flush()  # inside the try: a closed pipe shows up here, not at exit
+        return status
     except _BadInputError as exc:
         err.write(f"orgaccess: {exc}\n")
     except OrgAccessError as exc:
         code = f"{exc.code}: " if exc.code else ""
         err.write(f"orgaccess: {code}{str(exc).splitlines()[0]}\n")
+    except BrokenPipeError:
+        # The reader went away (``orgaccess report | head``): stop quietly.
+        if stdout is None:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
-        err.write(f"orgaccess: {exc.filename or ''}: {exc.strerror or exc}\n")
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.write(f"orgaccess: {where}{exc.strerror or exc}\n")
     except ValueError as exc:
         err.write(f"orgaccess: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}\n")
     return EXIT_BAD_INPUT

@@ -8,6 +8,7 @@ Every run passes ``--as-of`` (no test depends on the wall clock). Exit codes:
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import os
@@ -502,3 +503,28 @@ def test_usage_error_exits_2(files: Path, args: list[str]) -> None:
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert "usage: orgaccess" in result.stderr
+
+
+F_SETPIPE_SZ = 1031  # Linux fcntl command
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="sets the pipe size with a Linux fcntl")
+def test_a_reader_that_stops_early_ends_the_output_quietly(tmp_path: Path) -> None:
+    """`orgaccess demo | head -1`: no traceback and no error line when the pipe closes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
+    env["PYTHONPATH"] = str(REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orgaccess", "demo"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    # A one-page pipe, so that the demo's output (several KiB) cannot all fit in it.
+    fcntl.fcntl(proc.stdout.fileno(), F_SETPIPE_SZ, 4096)
+    assert os.read(proc.stdout.fileno(), 15) == b"orgaccess demo:"  # read a little, unbuffered
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert err == b""
