@@ -259,10 +259,6 @@ class ActivityIndex:
             for namespace, (micros, region) in per.items():
                 yield (account, namespace), LastAccess(time=from_micros(micros), region=region)
 
-    def entries_of(self, account: AccountId) -> Mapping[str, tuple[int, str]]:
-        """The raw entries of one account: namespace -> (microseconds since epoch, region)."""
-        return MappingProxyType(self._by_account.get(account, {}))
-
     def raw(self) -> Mapping[AccountId, Mapping[str, tuple[int, str]]]:
         """account -> namespace -> (microseconds since epoch, region), read-only by contract."""
         return MappingProxyType(self._by_account)
