@@ -156,7 +156,7 @@ def relative_age(then: datetime, now: datetime) -> str:
     return "just now"
 
 
-def _table(response: dict[str, Any], now: datetime, days: int) -> str:
+def _table(response: dict[str, Any], now: datetime) -> str:
     rows = [("NAMESPACE", "SERVICE", "LAST ACCESSED", "AGE", "REGION", "ACCOUNTS", "BY")]
     for d in response["AccessDetails"]:
         when = d.get("LastAuthenticatedTime")
@@ -236,9 +236,7 @@ def _client_for(
     )
 
 
-def _run_report(
-    args: argparse.Namespace, stdout: TextIO, stderr: TextIO
-) -> tuple[dict[str, Any], datetime]:
+def _run_report(args: argparse.Namespace, stderr: TextIO) -> tuple[dict[str, Any], datetime]:
     org = _load_org(args.org)
     catalog = default_catalog()
     now: datetime = args.as_of or datetime.now(UTC)
@@ -252,7 +250,7 @@ def _run_report(
 
 
 def _cmd_report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    response, now = _run_report(args, stdout, stderr)
+    response, now = _run_report(args, stderr)
     _print_report(response, args, now, stdout)
     return EXIT_OK
 
@@ -272,7 +270,7 @@ def _print_report(
             f"{response['NumberOfServicesNotAccessed']} not accessed in the last "
             f"{args.tracking_days} days\n\n"
         )
-        stdout.write(_table(response, now, args.tracking_days) + "\n")
+        stdout.write(_table(response, now) + "\n")
 
 
 # -- explain / validate ---------------------------------------------------------------
@@ -343,7 +341,7 @@ def suggest_deny_scps(namespaces: Sequence[str]) -> list[dict[str, Any]]:
 
 def _cmd_unused(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     args.sort_key = SortKey.SERVICE_NAMESPACE_ASCENDING.value
-    response, now = _run_report(args, stdout, stderr)
+    response, now = _run_report(args, stderr)
     cutoff = now - timedelta(days=args.days)
     unused = [
         d
@@ -389,7 +387,9 @@ def _cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         f"({len(org.organizational_units)} OUs, {len(org.accounts)} accounts, "
         f"{len(org.scps)} SCPs) and {len(events)} generated access events.\n\n"
     )
-    for path_entity in _demo_entities(org):
+    evaluator = Evaluator(org, default_catalog())
+    entities = _demo_entities(org, evaluator)
+    for path_entity in entities:
         path = str(org.path_of(path_entity))
         response = full_report(client, path, None, SortKey.LAST_AUTHENTICATED_TIME_DESCENDING.value)
         shown = dict(response)
@@ -403,16 +403,14 @@ def _cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"(showing the {len(shown['AccessDetails'])} most recently used of "
             f"{response['NumberOfServicesAccessible']} services)\n\n"
         )
-    evaluator = Evaluator(org, default_catalog())
-    sandbox = _demo_entities(org)[-1]
+    sandbox = entities[-1]
     stdout.write("Why is a service missing from a restricted account's report?\n")
     stdout.write(str(evaluator.explain(sandbox, "rds")) + "\n")
     return EXIT_OK
 
 
-def _demo_entities(org: Organization) -> list[str]:
+def _demo_entities(org: Organization, evaluator: Evaluator) -> list[str]:
     """The root, then the account whose SCPs allow the fewest services (but some)."""
-    evaluator = Evaluator(org, default_catalog())
     members = [
         a.id
         for a in org.accounts
