@@ -340,7 +340,7 @@ class ReportClient:
             )
         now = store.now()
         # Reuse comes first: same caller, path and policy id within the window.
-        for job in reversed(list(store.jobs.values())):
+        for job in reversed(store.jobs.values()):
             if (
                 job.owner == self.caller
                 and job.entity_path == EntityPath
