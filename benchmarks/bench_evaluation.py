@@ -50,10 +50,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from orgaccess.catalog import ServiceCatalog, default_catalog
-from orgaccess.evaluation import Evaluator, ResourceMode
-from orgaccess.ids import AccountId
-from orgaccess.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
+from orgaccess.engine.evaluation import Evaluator, ResourceMode
+from orgaccess.model.catalog import ServiceCatalog, default_catalog
+from orgaccess.model.ids import AccountId
+from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
 
 ORG_ID = "o-bencheval0"
 ROOT_ID = "r-beva"

@@ -2,8 +2,8 @@
 
 Writes one CloudTrail log file per size (``{"Records": [...]}``, records from
 ``random.Random(seed)``, so every run reads the same bytes) into a temporary
-directory, streams it through :func:`orgaccess.cloudtrail.read_cloudtrail`
-into an :class:`orgaccess.events.ActivityIndex`, and prints per size:
+directory, streams it through :func:`orgaccess.formats.cloudtrail.read_cloudtrail`
+into an :class:`orgaccess.model.events.ActivityIndex`, and prints per size:
 
 * records per second, from a pass without tracemalloc (tracemalloc slows
   allocation several times over);
@@ -34,8 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from orgaccess.cloudtrail import read_cloudtrail
-from orgaccess.events import ActivityIndex
+from orgaccess.formats.cloudtrail import read_cloudtrail
+from orgaccess.model.events import ActivityIndex
 
 IDENTITY_TYPES = ["IAMUser", "AssumedRole", "AssumedRole", "AssumedRole", "Root", "AWSService"]
 SOURCES = [

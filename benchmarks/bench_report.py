@@ -43,17 +43,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from orgaccess.catalog import ServiceCatalog, default_catalog
-from orgaccess.client import ReportClient
-from orgaccess.evaluation import Evaluator
-from orgaccess.events import AccessEvent, ActivityIndex
-from orgaccess.ids import AccountId
-from orgaccess.organization import (
+from orgaccess.aws.client import ReportClient
+from orgaccess.engine.evaluation import Evaluator
+from orgaccess.engine.report import build_report, counted_accounts
+from orgaccess.model.catalog import ServiceCatalog, default_catalog
+from orgaccess.model.events import AccessEvent, ActivityIndex
+from orgaccess.model.ids import AccountId
+from orgaccess.model.organization import (
     FULL_AWS_ACCESS_ID,
     Organization,
     OrganizationBuilder,
 )
-from orgaccess.report import build_report, counted_accounts
 
 ORG_ID = "o-bench00000"
 ROOT_ID = "r-benc"

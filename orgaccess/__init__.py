@@ -3,10 +3,18 @@
 The package only re-exports; each name lives in its own module.
 """
 
-from .activity_input import read_activity
-from .catalog import AWS_REPORT_SERVICE_NAMES, Service, ServiceCatalog, default_catalog
-from .client import ReportClient, iter_access_details, paginate_access_report
-from .cloudtrail import read_cloudtrail
+from .aws.client import ReportClient, iter_access_details, paginate_access_report
+from .aws.shapes import access_detail_from_aws, access_detail_to_aws
+from .engine.evaluation import Evaluator, Explanation
+from .engine.report import (
+    AccessDetail,
+    PolicyScope,
+    Report,
+    ReportFailedError,
+    ReportOptions,
+    build_report,
+)
+from .engine.sorting import SortKey, sort_details
 from .errors import (
     OrgAccessError,
     PolicyDocumentError,
@@ -16,9 +24,18 @@ from .errors import (
     UnknownPolicyError,
     UnknownServiceError,
 )
-from .evaluation import Evaluator, Explanation
-from .events import AccessEvent, ActivityIndex
-from .ids import (
+from .formats.activity import read_activity
+from .formats.cloudtrail import read_cloudtrail
+from .formats.rows import read_aggregated_rows
+from .formats.snapshot import (
+    dump_organization,
+    example_organization,
+    load_organization,
+    to_snapshot,
+)
+from .model.catalog import AWS_REPORT_SERVICE_NAMES, Service, ServiceCatalog, default_catalog
+from .model.events import AccessEvent, ActivityIndex
+from .model.ids import (
     AccountId,
     EntityKind,
     EntityPath,
@@ -27,7 +44,7 @@ from .ids import (
     PolicyId,
     RootId,
 )
-from .organization import (
+from .model.organization import (
     Account,
     Organization,
     OrganizationalUnit,
@@ -35,18 +52,7 @@ from .organization import (
     Policy,
     Root,
 )
-from .paging import SortKey, sort_details
-from .policy import PolicyDocument, parse_policy_document
-from .report import (
-    AccessDetail,
-    PolicyScope,
-    Report,
-    ReportFailedError,
-    ReportOptions,
-    build_report,
-)
-from .rows import read_aggregated_rows
-from .snapshot import dump_organization, example_organization, load_organization, to_snapshot
+from .model.policy import PolicyDocument, parse_policy_document
 
 __version__ = "0.1.0"
 
@@ -91,6 +97,8 @@ __all__ = [
     "default_catalog",
     "dump_organization",
     "example_organization",
+    "access_detail_from_aws",
+    "access_detail_to_aws",
     "iter_access_details",
     "load_organization",
     "paginate_access_report",

@@ -22,10 +22,10 @@ from typing import Any
 
 import hypothesis.strategies as st
 
-from .events import AccessEvent
-from .ids import AccountId, EntityPath, OrganizationId, OuId, PolicyId, RootId
-from .organization import Organization
-from .policy import PolicyDocument
+from .model.events import AccessEvent
+from .model.ids import AccountId, EntityPath, OrganizationId, OuId, PolicyId, RootId
+from .model.organization import Organization
+from .model.policy import PolicyDocument
 
 __all__: list[str] = []
 

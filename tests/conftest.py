@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from orgaccess.catalog import ServiceCatalog
+from orgaccess.model.catalog import ServiceCatalog
 
 # Hypothesis profiles: "ci" is derandomised and bounded so CI runs are
 # reproducible; "dev" keeps Hypothesis' defaults. HYPOTHESIS_PROFILE picks one;

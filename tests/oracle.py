@@ -1,10 +1,10 @@
 """A reference oracle for the access report: semantics.md sections 2 to 6, read literally.
 
 This is deliberately plain and slow. It shares no code with
-``orgaccess.evaluation``, ``orgaccess.report`` or ``orgaccess.paging``; it
+``orgaccess.engine.evaluation``, ``orgaccess.engine.report`` or ``orgaccess.aws.paging``; it
 reads only the data models (the organization's entities, policies,
-statements and attachments, :class:`~orgaccess.events.AccessEvent`) and looks
-services up in the :class:`~orgaccess.catalog.ServiceCatalog`. Everything
+statements and attachments, :class:`~orgaccess.model.events.AccessEvent`) and looks
+services up in the :class:`~orgaccess.model.catalog.ServiceCatalog`. Everything
 else is recomputed from scratch for each report: no caching, no bitsets, no
 indexes.
 
@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from orgaccess.catalog import ServiceCatalog
-from orgaccess.events import AccessEvent
-from orgaccess.organization import Organization, Policy
-from orgaccess.policy import Effect, Statement
+from orgaccess.model.catalog import ServiceCatalog
+from orgaccess.model.events import AccessEvent
+from orgaccess.model.organization import Organization, Policy
+from orgaccess.model.policy import Effect, Statement
 
 __all__ = [
     "AWS_NAMES",

@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgaccess.events import AccessEvent, ActivityIndex, to_micros
-from orgaccess.ids import AccountId
-from orgaccess.organization import Organization, OrganizationBuilder
-from orgaccess.report import _aggregate_by_account, _aggregate_by_namespace
+from orgaccess.engine.report import _aggregate_by_account, _aggregate_by_namespace
+from orgaccess.model.events import AccessEvent, ActivityIndex, to_micros
+from orgaccess.model.ids import AccountId
+from orgaccess.model.organization import Organization, OrganizationBuilder
 
 ACCOUNTS = [AccountId(f"2222222222{i:02d}") for i in range(8)]
 OUTSIDER = AccountId("999999999999")  # attempts by an account outside the organization

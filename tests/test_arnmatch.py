@@ -1,4 +1,4 @@
-"""Tests of orgaccess.arnmatch: exact "does some resource ARN survive" for SCPs.
+"""Tests of orgaccess.engine.arnmatch: exact "does some resource ARN survive" for SCPs.
 
 Every witness the engine returns is checked by a reference matcher written
 here independently of the module: patterns and templates are translated to
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgaccess.arnmatch import ResourceSpec, find_surviving_arn, some_arn_survives
+from orgaccess.engine.arnmatch import ResourceSpec, find_surviving_arn, some_arn_survives
 
 R = ResourceSpec
 OBJECT = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from orgaccess.client import ReportClient
-from orgaccess.events import AccessEvent, ActivityIndex
-from orgaccess.policy import SCP_MAX_CHARACTERS
-from orgaccess.report import PolicyScope, ReportOptions
-from orgaccess.snapshot import example_organization, example_snapshot
+from orgaccess.aws.client import ReportClient
+from orgaccess.engine.report import PolicyScope, ReportOptions
+from orgaccess.formats.snapshot import example_organization, example_snapshot
+from orgaccess.model.events import AccessEvent, ActivityIndex
+from orgaccess.model.policy import SCP_MAX_CHARACTERS
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-01T00:00:00Z"

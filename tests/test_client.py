@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from orgaccess.catalog import ServiceCatalog
-from orgaccess.client import (
+from orgaccess.aws.client import (
     DEFAULT_REUSE_WINDOW,
     JOB_ID_LENGTH,
     ReportClient,
@@ -22,8 +21,9 @@ from orgaccess.client import (
     parse_caller,
 )
 from orgaccess.errors import InvalidIdError, OrgAccessError, ServiceError
-from orgaccess.events import AccessEvent, ActivityIndex
-from orgaccess.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
+from orgaccess.model.catalog import ServiceCatalog
+from orgaccess.model.events import AccessEvent, ActivityIndex
+from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
 
 ORG = "o-a1b2c3d4e5"
 ROOT = "r-f6g7"

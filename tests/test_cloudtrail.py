@@ -1,4 +1,4 @@
-"""Tests of orgaccess.cloudtrail: CloudTrail logs → access events (semantics sections 4 and 9)."""
+"""Tests of orgaccess.formats.cloudtrail: CloudTrail logs to access events (semantics 4, 9)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgaccess import cloudtrail
-from orgaccess.cloudtrail import (
+from orgaccess.errors import IngestError, OrgAccessError
+from orgaccess.formats import cloudtrail
+from orgaccess.formats.cloudtrail import (
     EVENT_SOURCE_NAMESPACES,
     IngestIncompleteError,
     IngestSummary,
@@ -27,8 +28,7 @@ from orgaccess.cloudtrail import (
     namespace_for_event_source,
     read_cloudtrail,
 )
-from orgaccess.errors import IngestError, OrgAccessError
-from orgaccess.events import AccessEvent, ActivityIndex
+from orgaccess.model.events import AccessEvent, ActivityIndex
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"

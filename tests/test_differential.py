@@ -18,12 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle import OracleFailedError, oracle_report, oracle_sort
 
-from orgaccess.catalog import ServiceCatalog
-from orgaccess.client import ReportClient
-from orgaccess.events import AccessEvent, ActivityIndex
-from orgaccess.ids import OuId
-from orgaccess.organization import Organization
-from orgaccess.report import PolicyScope, ReportFailedError, ReportOptions, build_report
+from orgaccess.aws.client import ReportClient
+from orgaccess.aws.shapes import access_detail_to_aws
+from orgaccess.engine.report import PolicyScope, ReportFailedError, ReportOptions, build_report
+from orgaccess.model.catalog import ServiceCatalog
+from orgaccess.model.events import AccessEvent, ActivityIndex
+from orgaccess.model.ids import OuId
+from orgaccess.model.organization import Organization
 from orgaccess.strategies import access_events, entity_paths, organizations
 
 CREATED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -176,7 +177,7 @@ def test_build_report_equals_oracle(scenario: dict[str, Any]) -> None:
     if failed is not None or isinstance(want, OracleFailedError):
         assert failed == getattr(want, "code", None), f"engine FAILED {failed}, oracle: {want}"
         return
-    assert [d.to_aws() for d in report.details] == want.rows
+    assert [access_detail_to_aws(d) for d in report.details] == want.rows
     assert report.number_of_services_accessible == want.accessible
     assert report.number_of_services_not_accessed == want.not_accessed
     assert set(report.counted_accounts) == want.counted
@@ -192,7 +193,7 @@ def test_build_report_equals_oracle(scenario: dict[str, Any]) -> None:
         catalog=DIFF_CATALOG,
         options=scenario["options"],
     )
-    assert [d.to_aws() for d in again.details] == want.rows
+    assert [access_detail_to_aws(d) for d in again.details] == want.rows
 
 
 @settings(max_examples=60, deadline=None)
@@ -263,7 +264,7 @@ def test_oracle_glob_matcher() -> None:
 
 def test_edge_event_is_counted_by_both() -> None:
     """A fixed case: an attempt exactly at created - 400 days counts; a microsecond earlier not."""
-    from orgaccess.organization import OrganizationBuilder
+    from orgaccess.model.organization import OrganizationBuilder
 
     b = OrganizationBuilder(
         organization_id="o-a1b2c3d4e5", root_id="r-f6g7", management_account_id="111111111111"
@@ -293,7 +294,7 @@ def test_edge_event_is_counted_by_both() -> None:
         catalog=DIFF_CATALOG,
         options=ReportOptions(resources="simple"),
     )
-    assert [d.to_aws() for d in report.details] == want.rows
+    assert [access_detail_to_aws(d) for d in report.details] == want.rows
     s3 = next(r for r in want.rows if r["ServiceNamespace"] == "s3")
     ec2 = next(r for r in want.rows if r["ServiceNamespace"] == "ec2")
     assert s3["TotalAuthenticatedEntities"] == 1
@@ -321,7 +322,7 @@ def test_edge_event_is_counted_by_both() -> None:
 )
 def test_fixed_statements_next_to_an_allow_all(statement: dict[str, Any]) -> None:
     """Hand-picked statements (services without actions, NotAction, conditions) on one account."""
-    from orgaccess.organization import OrganizationBuilder
+    from orgaccess.model.organization import OrganizationBuilder
 
     b = OrganizationBuilder(
         organization_id="o-a1b2c3d4e5", root_id="r-f6g7", management_account_id="111111111111"
@@ -343,4 +344,4 @@ def test_fixed_statements_next_to_an_allow_all(statement: dict[str, Any]) -> Non
             catalog=DIFF_CATALOG,
             options=options,
         )
-        assert [d.to_aws() for d in got.details] == want.rows, policy_id
+        assert [access_detail_to_aws(d) for d in got.details] == want.rows, policy_id

@@ -1,4 +1,4 @@
-"""Tests of orgaccess.evaluation: which services the SCPs in force allow, and why.
+"""Tests of orgaccess.engine.evaluation: which services the SCPs in force allow, and why.
 
 Every test uses the small catalog of ``conftest.py`` (``small_catalog``):
 ``s3`` (GetObject, PutObject, DeleteObject on objects; ListBucket on buckets;
@@ -34,12 +34,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgaccess.catalog import ServiceCatalog
+from orgaccess.engine.evaluation import Evaluator, Explanation, ResourceMode
 from orgaccess.errors import UnknownEntityError, UnknownPolicyError, UnknownServiceError
-from orgaccess.evaluation import Evaluator, Explanation, ResourceMode
-from orgaccess.ids import EntityPath
-from orgaccess.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
-from orgaccess.policy import Effect
+from orgaccess.model.catalog import ServiceCatalog
+from orgaccess.model.ids import EntityPath
+from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
+from orgaccess.model.policy import Effect
 
 ORG = "o-a1b2c3d4e5"
 ROOT = "r-f6g7"

@@ -1,4 +1,4 @@
-"""Tests for orgaccess.ids: the id grammar and entity paths (semantics.md section 1)."""
+"""Tests for orgaccess.model.ids: the id grammar and entity paths (semantics.md section 1)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orgaccess.errors import InvalidEntityPathError, InvalidIdError, OrgAccessError
-from orgaccess.ids import (
+from orgaccess.model.ids import (
     ENTITY_PATH_MAX_LENGTH,
     ENTITY_PATH_MIN_LENGTH,
     ID_PATTERNS,

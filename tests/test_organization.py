@@ -1,4 +1,4 @@
-"""Tests for orgaccess.organization: the builder, the queries and the structural checks."""
+"""Tests for orgaccess.model.organization: the builder, the queries and the structural checks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import attrs
 import pytest
 
 from orgaccess.errors import SnapshotError, UnknownEntityError, UnknownPolicyError
-from orgaccess.ids import AccountId, EntityPath, OuId, PolicyId, RootId
-from orgaccess.organization import (
+from orgaccess.model.ids import AccountId, EntityPath, OuId, PolicyId, RootId
+from orgaccess.model.organization import (
     FULL_AWS_ACCESS,
     FULL_AWS_ACCESS_ID,
     Account,
@@ -19,7 +19,7 @@ from orgaccess.organization import (
     Policy,
     Root,
 )
-from orgaccess.policy import parse_policy_document
+from orgaccess.model.policy import parse_policy_document
 
 ORG = "o-a1b2c3d4e5"
 ROOT = "r-f6g7"

@@ -11,21 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgaccess.catalog import ServiceCatalog
-from orgaccess.client import ReportClient
+from orgaccess.aws.client import ReportClient
+from orgaccess.aws.paging import DEFAULT_MAX_ITEMS, MAX_ITEMS_LIMIT, MarkerCodec, Page, page_of
+from orgaccess.aws.shapes import access_detail_to_aws
+from orgaccess.engine.report import AccessDetail
+from orgaccess.engine.sorting import SortKey, sort_details
 from orgaccess.errors import OrgAccessError, ServiceError
-from orgaccess.events import AccessEvent
-from orgaccess.organization import Organization, OrganizationBuilder
-from orgaccess.paging import (
-    DEFAULT_MAX_ITEMS,
-    MAX_ITEMS_LIMIT,
-    MarkerCodec,
-    Page,
-    SortKey,
-    page_of,
-    sort_details,
-)
-from orgaccess.report import AccessDetail
+from orgaccess.model.catalog import ServiceCatalog
+from orgaccess.model.events import AccessEvent
+from orgaccess.model.organization import Organization, OrganizationBuilder
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
@@ -259,7 +253,9 @@ def test_single_page_rows_follow_sort_details() -> None:
     report = client.report_of(job_id)
     for key in SortKey:
         page = client.get_organizations_access_report(JobId=job_id, SortKey=key.value)
-        assert page["AccessDetails"] == [d.to_aws() for d in sort_details(report.details, key)]
+        assert page["AccessDetails"] == [
+            access_detail_to_aws(d) for d in sort_details(report.details, key)
+        ]
 
 
 def test_default_page_has_100_rows() -> None:

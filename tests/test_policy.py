@@ -1,4 +1,4 @@
-"""Tests for orgaccess.policy: the SCP parser and action matching (aws-facts.md section 3)."""
+"""Tests for orgaccess.model.policy: the SCP parser and action matching (aws-facts.md section 3)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orgaccess.errors import OrgAccessError, PolicyDocumentError, Problem
-from orgaccess.policy import (
+from orgaccess.model.policy import (
     SCP_MAX_CHARACTERS,
     ActionPattern,
     Effect,

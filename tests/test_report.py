@@ -34,13 +34,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgaccess.catalog import AWS_REPORT_SERVICE_NAMES, ServiceCatalog
-from orgaccess.client import ReportClient
-from orgaccess.errors import ActivityHorizonError, OrgAccessError
-from orgaccess.evaluation import Evaluator
-from orgaccess.events import AccessEvent, ActivityIndex
-from orgaccess.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
-from orgaccess.report import (
+from orgaccess.aws.client import ReportClient
+from orgaccess.aws.shapes import access_detail_to_aws
+from orgaccess.engine.evaluation import Evaluator
+from orgaccess.engine.report import (
     DEFAULT_TRACKING_DAYS,
     AccessDetail,
     PolicyScope,
@@ -50,6 +47,10 @@ from orgaccess.report import (
     build_report,
     counted_accounts,
 )
+from orgaccess.errors import ActivityHorizonError, OrgAccessError
+from orgaccess.model.catalog import AWS_REPORT_SERVICE_NAMES, ServiceCatalog
+from orgaccess.model.events import AccessEvent, ActivityIndex
+from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
 
 # -- the catalog ---------------------------------------------------------------
 
@@ -618,7 +619,7 @@ def test_iam_row_carries_us_east_1_when_unused_by_default() -> None:
         service_namespace="iam",
         region="us-east-1",
     )
-    assert got.detail("iam").to_aws() == {  # type: ignore[union-attr]
+    assert access_detail_to_aws(got.detail("iam")) == {  # type: ignore[union-attr]
         "ServiceName": "AWS Identity and Access Management",
         "ServiceNamespace": "iam",
         "Region": "us-east-1",

@@ -26,11 +26,11 @@ from test_evaluation import (
     org_specs,
 )
 
-from orgaccess.catalog import ServiceCatalog
-from orgaccess.evaluation import Evaluator
-from orgaccess.events import ActivityIndex
-from orgaccess.organization import OrganizationBuilder
-from orgaccess.report import ReportOptions, build_report
+from orgaccess.engine.evaluation import Evaluator
+from orgaccess.engine.report import ReportOptions, build_report
+from orgaccess.model.catalog import ServiceCatalog
+from orgaccess.model.events import ActivityIndex
+from orgaccess.model.organization import OrganizationBuilder
 
 
 def allowed(spec: OrgSpec, catalog: ServiceCatalog) -> dict[str, frozenset[str]]:

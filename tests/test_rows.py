@@ -1,4 +1,4 @@
-"""Tests of orgaccess.rows (aggregated Athena / Spark / DuckDB rows) and of read_activity."""
+"""Tests of orgaccess.formats.rows (aggregated Athena / Spark / DuckDB rows), read_activity."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orgaccess.activity_input import is_rows_file, read_activity
-from orgaccess.cloudtrail import SkipReason
 from orgaccess.errors import IngestError
-from orgaccess.events import ActivityIndex, LastAccess
-from orgaccess.rows import ROW_COLUMNS, RowsSummary, read_aggregated_rows
+from orgaccess.formats.activity import is_rows_file, read_activity
+from orgaccess.formats.cloudtrail import SkipReason
+from orgaccess.formats.rows import ROW_COLUMNS, RowsSummary, read_aggregated_rows
+from orgaccess.model.events import ActivityIndex, LastAccess
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"

@@ -18,12 +18,12 @@ from typing import Any
 import botocore.session
 import pytest
 
-from orgaccess.catalog import ServiceCatalog
-from orgaccess.client import ReportClient
+from orgaccess.aws.client import ReportClient
+from orgaccess.aws.paging import SortKey
 from orgaccess.errors import OrgAccessError
-from orgaccess.events import AccessEvent
-from orgaccess.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
-from orgaccess.paging import SortKey
+from orgaccess.model.catalog import ServiceCatalog
+from orgaccess.model.events import AccessEvent
+from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
 
 _MODEL = botocore.session.get_session().get_service_model("iam")
 GET = _MODEL.operation_model("GetOrganizationsAccessReport")

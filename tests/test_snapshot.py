@@ -1,4 +1,4 @@
-"""Tests for orgaccess.snapshot: loading and writing organization snapshots (semantics.md 9)."""
+"""Tests of orgaccess.formats.snapshot: loading and writing snapshots (semantics.md 9)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orgaccess.errors import OrgAccessError, SnapshotError
-from orgaccess.ids import AccountId, OuId, PolicyId, RootId
-from orgaccess.organization import (
+from orgaccess.formats.snapshot import (
+    dump_organization,
+    example_organization,
+    example_snapshot,
+    load_organization,
+    to_snapshot,
+)
+from orgaccess.model.ids import AccountId, OuId, PolicyId, RootId
+from orgaccess.model.organization import (
     FULL_AWS_ACCESS,
     FULL_AWS_ACCESS_ID,
     SCP_TYPE,
@@ -25,14 +32,7 @@ from orgaccess.organization import (
     Policy,
     Root,
 )
-from orgaccess.policy import parse_policy_document
-from orgaccess.snapshot import (
-    dump_organization,
-    example_organization,
-    example_snapshot,
-    load_organization,
-    to_snapshot,
-)
+from orgaccess.model.policy import parse_policy_document
 
 Snapshot = dict[str, Any]
 

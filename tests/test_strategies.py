@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from orgaccess.cloudtrail import read_cloudtrail
-from orgaccess.events import AccessEvent
-from orgaccess.ids import (
+from orgaccess.formats.cloudtrail import read_cloudtrail
+from orgaccess.model.events import AccessEvent
+from orgaccess.model.ids import (
     ID_PATTERNS,
     AccountId,
     EntityPath,
@@ -26,8 +26,8 @@ from orgaccess.ids import (
     PolicyId,
     RootId,
 )
-from orgaccess.organization import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID, Organization
-from orgaccess.policy import SCP_MAX_CHARACTERS, PolicyDocument, parse_policy_document
+from orgaccess.model.organization import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID, Organization
+from orgaccess.model.policy import SCP_MAX_CHARACTERS, PolicyDocument, parse_policy_document
 from orgaccess.strategies import (
     access_events,
     account_ids,
@@ -415,7 +415,7 @@ def test_importing_the_strategies_draws_and_loads_nothing() -> None:
     """No draw and no catalog load at import time (no .example(), lazy default catalog)."""
     _run(
         "import orgaccess.strategies, orgaccess._hypothesis_plugin as p\n"
-        "from orgaccess.catalog import default_catalog\n"
+        "from orgaccess.model.catalog import default_catalog\n"
         "p._hypothesis_setup_hook()\n"
         "assert default_catalog.cache_info().currsize == 0"
     )

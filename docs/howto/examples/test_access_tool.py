@@ -8,7 +8,7 @@ import pytest
 from access_tool import ReportFailedError, last_used
 
 from orgaccess import AccessEvent, ReportClient, ServiceCatalog
-from orgaccess.snapshot import example_organization
+from orgaccess.formats.snapshot import example_organization
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 DEV_OU = "o-exampleorg1/r-ex12/ou-ex12-workloads/ou-ex12-dev00001"

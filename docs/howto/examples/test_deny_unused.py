@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orgaccess import ActivityIndex, Evaluator, ReportClient, ServiceCatalog
-from orgaccess.activity_input import read_activity
-from orgaccess.organization import Policy
-from orgaccess.policy import parse_policy_document
+from orgaccess.formats.activity import read_activity
+from orgaccess.model.organization import Policy
+from orgaccess.model.policy import parse_policy_document
 from orgaccess.strategies import (
     access_events,
     cloudtrail_records,

@@ -28,11 +28,13 @@ from typing import Any
 
 import attrs
 
-from .catalog import ServiceCatalog, default_catalog
-from .errors import InvalidIdError, OrgAccessError, ServiceError
-from .evaluation import Evaluator
-from .events import AccessEvent, ActivityIndex, ensure_utc
-from .ids import (
+from ..engine.evaluation import Evaluator
+from ..engine.report import Report, ReportFailedError, ReportOptions, build_report
+from ..engine.sorting import SortKey, sort_details
+from ..errors import InvalidIdError, OrgAccessError, ServiceError
+from ..model.catalog import ServiceCatalog, default_catalog
+from ..model.events import AccessEvent, ActivityIndex, ensure_utc
+from ..model.ids import (
     ENTITY_PATH_API_PATTERN,
     ENTITY_PATH_MAX_LENGTH,
     ENTITY_PATH_MIN_LENGTH,
@@ -40,16 +42,9 @@ from .ids import (
     AccountId,
     OrganizationId,
 )
-from .organization import Organization
-from .paging import (
-    DEFAULT_MAX_ITEMS,
-    MAX_ITEMS_LIMIT,
-    MarkerCodec,
-    SortKey,
-    page_of,
-    sort_details,
-)
-from .report import Report, ReportFailedError, ReportOptions, build_report
+from ..model.organization import Organization
+from .paging import DEFAULT_MAX_ITEMS, MAX_ITEMS_LIMIT, MarkerCodec, page_of
+from .shapes import access_detail_to_aws
 
 __all__ = [
     "DEFAULT_REUSE_WINDOW",
@@ -206,8 +201,8 @@ def _check_required(value: object, expected: type, member: str, operation: str) 
 class ReportClient:
     """Answers ``generate_organizations_access_report`` and ``get_organizations_access_report``.
 
-    ``events`` is any iterable of :class:`~orgaccess.events.AccessEvent`, or a
-    ready :class:`~orgaccess.events.ActivityIndex` (when an iterable is given,
+    ``events`` is any iterable of :class:`~orgaccess.model.events.AccessEvent`, or a
+    ready :class:`~orgaccess.model.events.ActivityIndex` (when an iterable is given,
     the client keeps every distinct attempt time so that reports are exact at
     any clock time). ``clock`` is a zero-argument callable returning an aware
     datetime (default: the system clock, UTC). ``caller`` is an IAM or STS
@@ -465,7 +460,7 @@ class ReportClient:
         rows = store.sorted_rows.get((job.job_id, key))
         if rows is None:
             rows = store.sorted_rows[(job.job_id, key)] = tuple(
-                d.to_aws() for d in sort_details(job.report.details, key)
+                access_detail_to_aws(d) for d in sort_details(job.report.details, key)
             )
         start = 0
         if Marker is not None:
@@ -490,7 +485,7 @@ class ReportClient:
         return response
 
     def report_of(self, job_id: str) -> Report:
-        """The :class:`~orgaccess.report.Report` behind a COMPLETED job of this caller."""
+        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller."""
         job = self._store.jobs.get(job_id)
         if job is None or job.owner != self.caller:
             raise ServiceError("NoSuchEntity", f"Job {job_id} does not exist.")

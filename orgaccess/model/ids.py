@@ -23,7 +23,7 @@ from typing import ClassVar, Self
 
 import attrs
 
-from .errors import InvalidEntityPathError, InvalidIdError
+from ..errors import InvalidEntityPathError, InvalidIdError
 
 __all__ = [
     "ENTITY_PATH_API_PATTERN",

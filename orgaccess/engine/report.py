@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
-from .catalog import ServiceCatalog, default_catalog
-from .errors import OrgAccessError, UnknownEntityError
+from ..errors import OrgAccessError, UnknownEntityError
+from ..model.catalog import ServiceCatalog, default_catalog
+from ..model.events import ActivityIndex, ensure_utc, from_micros, to_micros
+from ..model.ids import AccountId, EntityId, EntityPath, PolicyId
+from ..model.organization import Organization
 from .evaluation import Evaluator, ResourceMode
-from .events import ActivityIndex, ensure_utc, from_micros, to_micros
-from .ids import AccountId, EntityId, EntityPath, PolicyId
-from .organization import Organization
 
 __all__ = [
     "DEFAULT_TRACKING_DAYS",
@@ -115,19 +115,6 @@ class AccessDetail:
     def used(self) -> bool:
         """Whether any counted account attempted to use the service in the period."""
         return self.last_authenticated_time is not None
-
-    def to_aws(self) -> dict[str, Any]:
-        """The ``AccessDetail`` dict as boto3 returns it (absent members have no key)."""
-        from .shapes import access_detail_to_aws
-
-        return access_detail_to_aws(self)
-
-    @classmethod
-    def from_aws(cls, data: Mapping[str, Any]) -> AccessDetail:
-        """Read an ``AccessDetail`` dict as boto3 returns it."""
-        from .shapes import access_detail_from_aws
-
-        return access_detail_from_aws(data)
 
 
 @attrs.frozen(kw_only=True)

@@ -11,8 +11,8 @@ file, e.g. in Athena::
 
 :func:`read_aggregated_rows` reads such results, one row per (account,
 service, region) with the latest attempt, and folds each row into an
-:class:`~orgaccess.events.ActivityIndex` with
-:meth:`~orgaccess.events.ActivityIndex.add_last_access` (maximum per
+:class:`~orgaccess.model.events.ActivityIndex` with
+:meth:`~orgaccess.model.events.ActivityIndex.add_last_access` (maximum per
 (account, namespace), so rows may repeat, overlap or come in any order).
 
 Files
@@ -40,7 +40,7 @@ Files
                        ``namespace``, ``service_prefix``, ``iam_namespace``
   event source         ``event_source``, ``eventsource`` (used when there is no
                        namespace column; mapped like CloudTrail's
-                       ``eventSource``, see :mod:`orgaccess.cloudtrail`)
+                       ``eventSource``, see :mod:`orgaccess.formats.cloudtrail`)
   region (required)    ``region``, ``aws_region``, ``awsregion``
   time (required)      ``last_attempt``, ``last_attempt_time``,
                        ``last_authenticated_time``, ``lastauthenticatedtime``,
@@ -64,7 +64,7 @@ Files
 
 Each row
 --------
-Checked in this order (reasons are :class:`~orgaccess.cloudtrail.SkipReason`):
+Checked in this order (reasons are :class:`~orgaccess.formats.cloudtrail.SkipReason`):
 
 * ``MALFORMED``: a JSON line that is not an object; a CSV row with a
   different number of cells than the header; an account that is not text
@@ -101,6 +101,9 @@ from typing import Final, TextIO
 
 import attrs
 
+from ..errors import EventError, IngestError, Problem
+from ..model.events import ActivityIndex
+from ..model.ids import AccountId
 from .cloudtrail import (
     SkipReason,
     SourcePath,
@@ -113,9 +116,6 @@ from .cloudtrail import (
     _Tally,
     _walk_files,
 )
-from .errors import EventError, IngestError, Problem
-from .events import ActivityIndex
-from .ids import AccountId
 
 __all__ = ["ROW_COLUMNS", "ROW_SUFFIXES", "RowsIngest", "RowsSummary", "read_aggregated_rows"]
 
@@ -174,7 +174,7 @@ def _column_key(name: str) -> str:
 class RowsSummary:
     """What reading aggregated rows did with every file and row.
 
-    ``skipped`` has every :class:`~orgaccess.cloudtrail.SkipReason` as a key
+    ``skipped`` has every :class:`~orgaccess.formats.cloudtrail.SkipReason` as a key
     (0 when none) and ``folded + sum(skipped.values()) == rows_read``.
     ``after_until`` counts folded rows the index dropped as later than its
     ``until``; ``unknown_services`` counts skipped rows per namespace or
@@ -498,7 +498,7 @@ def read_aggregated_rows(
 
     Reads everything before returning. See the module documentation for the
     columns, time formats and skip reasons; ``namespace_map`` applies to an
-    event-source column as in :func:`~orgaccess.cloudtrail.read_cloudtrail`.
+    event-source column as in :func:`~orgaccess.formats.cloudtrail.read_cloudtrail`.
     """
     if index is None:
         index = ActivityIndex()

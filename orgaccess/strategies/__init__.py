@@ -31,7 +31,7 @@ Examples::
 
 What the generated values look like:
 
-* ids follow the grammar of :data:`orgaccess.ids.ID_PATTERNS` (each id is
+* ids follow the grammar of :data:`orgaccess.model.ids.ID_PATTERNS` (each id is
   drawn token by token from that table; OU ids share their root's suffix);
 * organizations have up to ``max_depth`` (at most 5) OU levels below the
   root, the management account anywhere, AWS's ``p-FullAWSAccess`` and custom
@@ -40,7 +40,7 @@ What the generated values look like:
 * SCP documents use the full policy language: Action or NotAction with
   wildcards (``s3:Get*``, ``s3:*Object``, ``ec2:?escribe*``, ``*``), Allow and
   Deny, Resource / NotResource patterns derived from the catalog's ARN
-  templates, Conditions; they parse with :func:`orgaccess.policy.parse_policy_document`
+  templates, Conditions; they parse with :func:`orgaccess.model.policy.parse_policy_document`
   and stay within the 5,120-character quota;
 * access events and CloudTrail records belong to the organization's accounts
   (optionally to an account outside it) and fall in a given window, with
@@ -59,9 +59,9 @@ from typing import Any, Final
 import hypothesis.strategies as st
 from hypothesis.errors import InvalidArgument
 
-from .catalog import ServiceCatalog, default_catalog
-from .events import AccessEvent
-from .ids import (
+from ..model.catalog import ServiceCatalog, default_catalog
+from ..model.events import AccessEvent
+from ..model.ids import (
     ID_PATTERNS,
     MAX_OU_DEPTH,
     AccountId,
@@ -72,7 +72,7 @@ from .ids import (
     PolicyId,
     RootId,
 )
-from .organization import (
+from ..model.organization import (
     FULL_AWS_ACCESS,
     FULL_AWS_ACCESS_ID,
     MAX_SCPS_PER_TARGET,
@@ -82,7 +82,7 @@ from .organization import (
     Policy,
     Root,
 )
-from .policy import SCP_MAX_CHARACTERS, PolicyDocument, parse_policy_document
+from ..model.policy import SCP_MAX_CHARACTERS, PolicyDocument, parse_policy_document
 
 __all__ = [
     "DEFAULT_REGIONS",
@@ -442,7 +442,7 @@ def scp_documents(
     resources: bool = True,
     conditions: bool = True,
 ) -> st.SearchStrategy[PolicyDocument]:
-    """SCP documents (:class:`~orgaccess.policy.PolicyDocument`) over ``catalog``'s actions.
+    """SCP documents (:class:`~orgaccess.model.policy.PolicyDocument`) over ``catalog``'s actions.
 
     Each statement has an ``Effect`` from ``effects``, 1 to ``max_actions``
     Action patterns (or NotAction, unless ``not_actions=False``) drawn from
@@ -453,7 +453,7 @@ def scp_documents(
     The text is at most 5,120 characters: statements beyond the quota are
     dropped from the end (never the first), so ``min_statements`` holds
     whenever the quota allows it. ``catalog=None`` means
-    :func:`~orgaccess.catalog.default_catalog`, loaded on first draw.
+    :func:`~orgaccess.model.catalog.default_catalog`, loaded on first draw.
     """
     _check_catalog(catalog)
     _check_int("min_statements", min_statements, 1, _MAX_STATEMENTS)
@@ -667,7 +667,7 @@ def organizations(
       ``max_scps_per_target`` SCPs.
     * ``max_other_policies``: policies of other types (tag, backup, AI
       opt-out), attached anywhere; they never limit access.
-    * ids follow :data:`orgaccess.ids.ID_PATTERNS`; OU ids share the root's
+    * ids follow :data:`orgaccess.model.ids.ID_PATTERNS`; OU ids share the root's
       suffix, custom policy ids are ``p-`` and 8 to 16 lower-case letters or
       digits; ARNs and e-mail addresses are filled in as AWS shows them.
 
@@ -854,7 +854,7 @@ def access_events(
     regions: Sequence[str] = DEFAULT_REGIONS,
     outside_accounts: bool = False,
 ) -> st.SearchStrategy[list[AccessEvent]]:
-    """Lists of :class:`~orgaccess.events.AccessEvent` of ``organization``'s accounts.
+    """Lists of :class:`~orgaccess.model.events.AccessEvent` of ``organization``'s accounts.
 
     Times lie in ``[start, end]`` (both ends included, and both ends drawn
     often), many of them shared so that equal times happen; namespaces come
@@ -996,7 +996,7 @@ def cloudtrail_records(
     for a denied attempt, ``errorCode`` / ``errorMessage``. With
     ``uncounted=True`` some records are calls that do not count (an AWS
     service's own call, an anonymous call). Note that
-    :func:`orgaccess.cloudtrail.read_cloudtrail` maps a few sources
+    :func:`orgaccess.formats.cloudtrail.read_cloudtrail` maps a few sources
     elsewhere (``signin.amazonaws.com`` is skipped by default). Other options
     as in :func:`access_events`; ``[start, end]`` must contain a whole second.
     """

@@ -2,7 +2,7 @@
 
 :func:`read_cloudtrail` takes log files and directories and returns a
 :class:`CloudTrailIngest`; iterating it yields one
-:class:`~orgaccess.events.AccessEvent` per counted record. After a full pass,
+:class:`~orgaccess.model.events.AccessEvent` per counted record. After a full pass,
 :attr:`CloudTrailIngest.summary` says what happened to every record::
 
     counted + sum(skipped.values()) == records_read
@@ -37,8 +37,8 @@ Inputs
   record. A top-level value other than those arrays (e.g. ``NextToken``) is
   held whole while it is skipped.
 
-Record → :class:`~orgaccess.events.AccessEvent` (semantics section 4)
------------------------------------------------------------------------
+Record → :class:`~orgaccess.model.events.AccessEvent` (semantics section 4)
+-------------------------------------------------------------------------------
 Checked in this order; the first rule that applies decides.
 
 1. not a JSON object (or not valid JSON): ``MALFORMED``;
@@ -147,9 +147,9 @@ from typing import BinaryIO, Final, TypeAlias
 
 import attrs
 
-from .errors import IngestError, OrgAccessError, Problem
-from .events import AccessEvent
-from .ids import AccountId
+from ..errors import IngestError, OrgAccessError, Problem
+from ..model.events import AccessEvent
+from ..model.ids import AccountId
 
 __all__ = [
     "CHUNK_CHARS",

@@ -1,11 +1,11 @@
 """AWS's PascalCase shapes for the report rows, in one cattrs converter.
 
-The domain model is snake_case (:class:`~orgaccess.report.AccessDetail`);
+The domain model is snake_case (:class:`~orgaccess.engine.report.AccessDetail`);
 the ``AccessDetail`` dict that boto3 returns is made and read here, by a
 converter that :func:`make_converter` configures (cattrs' global converter
 is never touched).
 
->>> from orgaccess.report import AccessDetail
+>>> from orgaccess.engine.report import AccessDetail
 >>> detail = AccessDetail(service_name="Amazon S3", service_namespace="s3")
 >>> access_detail_to_aws(detail)
 {'ServiceName': 'Amazon S3', 'ServiceNamespace': 's3', 'TotalAuthenticatedEntities': 0}
@@ -23,10 +23,10 @@ from typing import Any
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from .errors import OrgAccessError
-from .events import ensure_utc
-from .ids import EntityPath
-from .report import AccessDetail
+from ..engine.report import AccessDetail
+from ..errors import OrgAccessError
+from ..model.events import ensure_utc
+from ..model.ids import EntityPath
 
 __all__ = ["access_detail_from_aws", "access_detail_to_aws", "make_converter"]
 

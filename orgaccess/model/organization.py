@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from .errors import Problem, SnapshotError, UnknownEntityError, UnknownPolicyError
+from ..errors import Problem, SnapshotError, UnknownEntityError, UnknownPolicyError
 from .ids import (
     MAX_OU_DEPTH,
     AccountId,

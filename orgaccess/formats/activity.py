@@ -1,12 +1,12 @@
 """One entry point for activity input: CloudTrail logs and aggregated rows, mixed.
 
 :func:`read_activity` tells the two kinds apart by name and folds
-everything into one :class:`~orgaccess.events.ActivityIndex`:
+everything into one :class:`~orgaccess.model.events.ActivityIndex`:
 
 * a *file* named ``*.csv``, ``*.jsonl`` or ``*.ndjson`` (optionally ``.gz``)
-  holds aggregated rows, read by :func:`~orgaccess.rows.read_aggregated_rows`;
+  holds aggregated rows, read by :func:`~orgaccess.formats.rows.read_aggregated_rows`;
 * every other path, a ``*.json`` / ``*.json.gz`` file or a *directory*, is
-  CloudTrail, read by :func:`~orgaccess.cloudtrail.read_cloudtrail` (row files
+  CloudTrail, read by :func:`~orgaccess.formats.cloudtrail.read_cloudtrail` (row files
   inside a directory are therefore counted as ignored files there: name them
   explicitly).
 
@@ -25,9 +25,9 @@ from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 
+from ..errors import IngestError, Problem
+from ..model.events import ActivityIndex
 from .cloudtrail import IngestSummary, ProgressCallback, SourcePath, read_cloudtrail
-from .errors import IngestError, Problem
-from .events import ActivityIndex
 from .rows import ROW_SUFFIXES, RowsSummary, read_aggregated_rows
 
 __all__ = ["ActivityLoad", "is_rows_file", "read_activity"]

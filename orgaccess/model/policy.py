@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from .errors import PolicyDocumentError, Problem
+from ..errors import PolicyDocumentError, Problem
 
 __all__ = [
     "SCP_MAX_CHARACTERS",

@@ -17,16 +17,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from .activity_input import ActivityLoad, read_activity
-from .catalog import ServiceCatalog, default_catalog
-from .client import ReportClient, iter_access_details
-from .errors import OrgAccessError, SnapshotError
-from .evaluation import Evaluator
-from .events import ActivityIndex
-from .organization import Organization
-from .paging import SortKey
-from .policy import SCP_MAX_CHARACTERS
-from .report import DEFAULT_TRACKING_DAYS, PolicyScope, ReportOptions
+from ..aws.client import ReportClient, iter_access_details
+from ..engine.evaluation import Evaluator
+from ..engine.report import DEFAULT_TRACKING_DAYS, PolicyScope, ReportOptions
+from ..engine.sorting import SortKey
+from ..errors import OrgAccessError, SnapshotError
+from ..formats.activity import ActivityLoad, read_activity
+from ..model.catalog import ServiceCatalog, default_catalog
+from ..model.events import ActivityIndex
+from ..model.organization import Organization
+from ..model.policy import SCP_MAX_CHARACTERS
 
 __all__ = ["main", "suggest_deny_scps"]
 
@@ -66,7 +66,7 @@ def _positive_int(text: str) -> int:
 
 # -- loading -------------------------------------------------------------------
 def _load_org(path: str) -> Organization:
-    from .snapshot import load_organization
+    from ..formats.snapshot import load_organization
 
     try:
         return load_organization(path)
@@ -286,7 +286,7 @@ def _cmd_explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
 
 
 def _cmd_validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .snapshot import load_organization
+    from ..formats.snapshot import load_organization
 
     try:
         org = load_organization(args.org)
@@ -371,8 +371,8 @@ def _cmd_unused(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
 
 # -- demo -----------------------------------------------------------------------------
 def _cmd_demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ..formats.snapshot import example_organization
     from .demo import DEMO_AS_OF, demo_events
-    from .snapshot import example_organization
 
     org = example_organization()
     events = list(demo_events(org))

@@ -1,9 +1,4 @@
-"""Sorting and pagination of a report (semantics section 6), usable without the client.
-
-Sort keys: ``SERVICE_NAMESPACE_ASCENDING`` (the default) and ``..._DESCENDING``;
-``LAST_AUTHENTICATED_TIME_ASCENDING`` and ``..._DESCENDING``. A service with
-no attempt sorts as the oldest; every tie breaks by namespace ascending; each
-descending order is the exact reverse of its ascending order.
+"""Pagination of a report (semantics section 6): pages and markers.
 
 Markers are opaque and tamper-evident: :class:`MarkerCodec` signs (job id,
 sort key, position) with a secret, so any text it did not issue for that job
@@ -13,7 +8,6 @@ and sort key is rejected, never read as another position.
 from __future__ import annotations
 
 import base64
-import enum
 import hashlib
 import hmac
 from collections.abc import Sequence
@@ -21,52 +15,19 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from .errors import ServiceError
-from .report import AccessDetail
+from ..engine.sorting import SortKey
+from ..errors import ServiceError
 
 __all__ = [
     "DEFAULT_MAX_ITEMS",
     "MAX_ITEMS_LIMIT",
     "MarkerCodec",
     "Page",
-    "SortKey",
     "page_of",
-    "sort_details",
 ]
 
 DEFAULT_MAX_ITEMS = 100
 MAX_ITEMS_LIMIT = 1000
-
-
-class SortKey(enum.Enum):
-    """The four orders of ``GetOrganizationsAccessReport``."""
-
-    SERVICE_NAMESPACE_ASCENDING = "SERVICE_NAMESPACE_ASCENDING"
-    SERVICE_NAMESPACE_DESCENDING = "SERVICE_NAMESPACE_DESCENDING"
-    LAST_AUTHENTICATED_TIME_ASCENDING = "LAST_AUTHENTICATED_TIME_ASCENDING"
-    LAST_AUTHENTICATED_TIME_DESCENDING = "LAST_AUTHENTICATED_TIME_DESCENDING"
-
-    @property
-    def descending(self) -> bool:
-        """Whether this is a descending order."""
-        return self.value.endswith("_DESCENDING")
-
-
-def _time_key(detail: AccessDetail) -> tuple[bool, object, str]:
-    time = detail.last_authenticated_time
-    return (time is not None, time or 0, detail.service_namespace)
-
-
-def sort_details(
-    details: Sequence[AccessDetail], sort_key: SortKey | str = SortKey.SERVICE_NAMESPACE_ASCENDING
-) -> tuple[AccessDetail, ...]:
-    """The rows in the order ``sort_key`` asks for."""
-    key = SortKey(sort_key)
-    if key in (SortKey.SERVICE_NAMESPACE_ASCENDING, SortKey.SERVICE_NAMESPACE_DESCENDING):
-        ascending = sorted(details, key=lambda d: d.service_namespace)
-    else:
-        ascending = sorted(details, key=_time_key)
-    return tuple(reversed(ascending)) if key.descending else tuple(ascending)
 
 
 _Row = TypeVar("_Row")

@@ -14,7 +14,7 @@ How the rules are read (each is tested):
   ARN of its resource types (the catalog's ARN templates; ``*`` for actions
   without resource types) is admitted at every level by an Allow covering
   the action, and escapes every unconditional Deny covering it. This is
-  decided exactly by :mod:`orgaccess.arnmatch`. ``${Partition}`` in the
+  decided exactly by :mod:`orgaccess.engine.arnmatch`. ``${Partition}`` in the
   catalog's templates is the organization's partition (``partition``,
   default ``aws``), so a Deny on ``arn:aws:s3:::*`` covers every S3 ARN.
 * ``resources="simple"``: any resource-limited Allow makes its actions
@@ -42,12 +42,12 @@ from typing import Literal
 
 import attrs
 
+from ..errors import UnknownPolicyError
+from ..model.catalog import ActionInfo, ServiceCatalog, default_catalog
+from ..model.ids import EntityId, EntityPath
+from ..model.organization import Organization, Policy
+from ..model.policy import ActionPattern, Effect, Statement
 from .arnmatch import ResourceSpec, find_surviving_arn
-from .catalog import ActionInfo, ServiceCatalog, default_catalog
-from .errors import UnknownPolicyError
-from .ids import EntityId, EntityPath
-from .organization import Organization, Policy
-from .policy import ActionPattern, Effect, Statement
 
 __all__ = [
     "Evaluator",
@@ -202,8 +202,8 @@ def _bits_of(value: int, start: int, end: int) -> Iterator[int]:
 class Evaluator:
     """Evaluates the SCPs of one organization against one catalog, with caches.
 
-    >>> from orgaccess.organization import OrganizationBuilder
-    >>> from orgaccess.catalog import ServiceCatalog
+    >>> from orgaccess.model.organization import OrganizationBuilder
+    >>> from orgaccess.model.catalog import ServiceCatalog
     >>> catalog = ServiceCatalog.from_mapping(
     ...     {"s3": {"actions": ["GetObject"]}, "ec2": {"actions": ["RunInstances"]}}
     ... )

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from .errors import CatalogError, UnknownServiceError
+from ..errors import CatalogError, UnknownServiceError
 
 __all__ = [
     "AWS_REPORT_SERVICE_NAMES",

@@ -17,7 +17,7 @@ returns, so that one can be assembled from the CLI's output::
     }
 
 :func:`load_organization` reads a file or an already-parsed mapping and
-returns an :class:`~orgaccess.organization.Organization`;
+returns an :class:`~orgaccess.model.organization.Organization`;
 :func:`to_snapshot` / :func:`dump_organization` write one back, and
 ``load_organization(to_snapshot(org)) == org`` for every organization.
 :func:`example_organization` loads the bundled example
@@ -93,7 +93,7 @@ Decisions:
   found here; structural ones (unknown parent, cycle, depth over five, unknown
   target, an entity without SCP while SCPs are enabled, more than five SCPs,
   management account not among the accounts) come from
-  :meth:`Organization.checked <orgaccess.organization.Organization.checked>`,
+  :meth:`Organization.checked <orgaccess.model.organization.Organization.checked>`,
   run even when there are shape problems: an entity whose ``ParentId`` is
   unusable is checked as if it sat under the root, a policy whose summary or
   content is unusable still counts as attached where its ``Targets`` say,
@@ -127,9 +127,9 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from .errors import PolicyDocumentError, Problem, SnapshotError
-from .ids import AccountId, EntityId, OrganizationId, OuId, PolicyId, RootId, parse_entity_id
-from .organization import (
+from ..errors import PolicyDocumentError, Problem, SnapshotError
+from ..model.ids import AccountId, EntityId, OrganizationId, OuId, PolicyId, RootId, parse_entity_id
+from ..model.organization import (
     SCP_TYPE,
     Account,
     Organization,
@@ -137,7 +137,7 @@ from .organization import (
     Policy,
     Root,
 )
-from .policy import PolicyDocument, parse_policy_document
+from ..model.policy import PolicyDocument, parse_policy_document
 
 __all__ = [
     "EXAMPLE_ORGANIZATION_RESOURCE",

@@ -10,8 +10,8 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from .events import AccessEvent
-from .organization import Organization
+from ..model.events import AccessEvent
+from ..model.organization import Organization
 
 __all__ = ["DEMO_AS_OF", "demo_events"]
 

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 import attrs
 
-from .errors import ActivityHorizonError, EventError
+from ..errors import ActivityHorizonError, EventError
 from .ids import AccountId
 
 __all__ = [
