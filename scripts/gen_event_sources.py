@@ -237,12 +237,12 @@ def build(
             continue
         for stem in service.stems:
             origin.setdefault(stem, set()).add(service.name)
-            if table.setdefault(stem, namespace) != namespace:
-                if stem not in overrides["event_sources"]:
-                    raise GenerationError(
-                        f"stem {stem!r} maps to {table[stem]!r} and {namespace!r} "
-                        f"(services {sorted(origin[stem])}); settle it in the overrides file"
-                    )
+            clash = table.setdefault(stem, namespace) != namespace
+            if clash and stem not in overrides["event_sources"]:
+                raise GenerationError(
+                    f"stem {stem!r} maps to {table[stem]!r} and {namespace!r} "
+                    f"(services {sorted(origin[stem])}); settle it in the overrides file"
+                )
     curated_changes: dict[str, dict[str, str | None]] = {}
     for stem, entry in sorted(overrides["event_sources"].items()):
         derived = table.get(stem)
