@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orgaccess import _event_sources
-from orgaccess._event_sources import (
+from orgaccess.formats import _event_sources
+from orgaccess.formats._event_sources import (
     EVENT_SOURCE_TABLE,
     INPUT_VERSIONS,
     UNMAPPABLE,

@@ -228,7 +228,7 @@ def test_an_event_source_column_is_mapped_like_cloudtrail(tmp_path: Path) -> Non
     assert entry(result.index, namespace="cloudwatch") is not None
     assert entry(result.index, namespace="partner") is not None
     assert result.summary.skipped[SkipReason.UNKNOWN_SERVICE] == 1
-    assert dict(result.summary.unknown_sources) == {"signin.amazonaws.com": 1}
+    assert dict(result.summary.unknown_sources) == {"newsvc.amazonaws.com": 1}
 
 
 # --------------------------------------------------------------------------- times

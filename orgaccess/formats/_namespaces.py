@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Final
 
 from ..errors import IngestError
+from ._event_sources import EVENT_SOURCE_TABLE, namespace_for_stem
 
 __all__ = [
     "EVENT_SOURCE_NAMESPACES",
@@ -15,21 +16,10 @@ __all__ = [
     "resolve_namespace",
 ]
 
-#: The built-in eventSource → IAM namespace exceptions (keys are stems, the
-#: part before ``.amazonaws.com``); ``None`` means "skip as UNKNOWN_SERVICE".
-EVENT_SOURCE_NAMESPACES: Final[Mapping[str, str | None]] = MappingProxyType(
-    {
-        "monitoring": "cloudwatch",
-        "email": "ses",
-        "appstream2": "appstream",
-        "models.lex": "lex",
-        "runtime.lex": "lex",
-        "mturk-requester": "mechanicalturk",
-        "streams.dynamodb": "dynamodb",
-        "tagging": "tag",
-        "signin": None,
-    }
-)
+#: eventSource stem (the part before ``.amazonaws.com``) → IAM namespace, generated
+#: from botocore's service models and the IAM catalog (``scripts/gen_event_sources.py``,
+#: see :doc:`/explanation/event-sources`). A stem that is not a key has no namespace.
+EVENT_SOURCE_NAMESPACES: Final[Mapping[str, str]] = EVENT_SOURCE_TABLE
 
 _AMAZONAWS: Final = ".amazonaws.com"
 
@@ -65,12 +55,16 @@ def namespace_for_event_source(
     'lex'
     >>> namespace_for_event_source("monitoring.amazonaws.com")
     'cloudwatch'
-    >>> namespace_for_event_source("signin.amazonaws.com") is None
-    True
+    >>> namespace_for_event_source("pinpoint.amazonaws.com")
+    'mobiletargeting'
+    >>> namespace_for_event_source("signin.amazonaws.com")
+    'signin'
     >>> namespace_for_event_source("partner.example.com") is None
     True
-    >>> namespace_for_event_source("signin.amazonaws.com", {"signin": "signin"})
-    'signin'
+    >>> namespace_for_event_source("newsvc.amazonaws.com") is None
+    True
+    >>> namespace_for_event_source("newsvc.amazonaws.com", {"newsvc": "newsvc"})
+    'newsvc'
     """
     if not isinstance(event_source, str):
         raise IngestError(
@@ -80,7 +74,12 @@ def namespace_for_event_source(
 
 
 def resolve_namespace(source: str, user: Mapping[str, str | None]) -> str | None:
-    """The namespace of a lower-case ``source`` under checked overrides ``user``."""
+    """The namespace of a lower-case ``source`` under checked overrides ``user``.
+
+    The user's overrides come first (keyed by the whole source, its stem or
+    the stem's first label; ``None`` skips it), then the generated table by
+    stem. There is no guess: a stem the table does not have maps to ``None``.
+    """
     if source in user:
         return user[source]
     if not source.endswith(_AMAZONAWS):
@@ -88,10 +87,7 @@ def resolve_namespace(source: str, user: Mapping[str, str | None]) -> str | None
     stem = source[: -len(_AMAZONAWS)]
     if not stem:
         return None
-    label = stem.split(".", 1)[0]
-    for key in (stem, label):
+    for key in (stem, stem.split(".", 1)[0]):
         if key in user:
             return user[key]
-        if key in EVENT_SOURCE_NAMESPACES:
-            return EVENT_SOURCE_NAMESPACES[key]
-    return label or None
+    return namespace_for_stem(stem)
