@@ -220,7 +220,7 @@ def test_an_event_source_column_is_mapped_like_cloudtrail(tmp_path: Path) -> Non
     path = csv_file(
         tmp_path / "r.csv",
         f"{ACCOUNT},monitoring.amazonaws.com,r,2026-01-02T03:04:05Z",
-        f"{ACCOUNT},signin.amazonaws.com,r,2026-01-02T03:04:05Z",
+        f"{ACCOUNT},newsvc.amazonaws.com,r,2026-01-02T03:04:05Z",
         f"{ACCOUNT},partner.example.com,r,2026-01-02T03:04:05Z",
         header=header,
     )
