@@ -21,6 +21,7 @@ from typing import BinaryIO, Final, TypeAlias
 import attrs
 
 from ..errors import IngestError, Problem
+from ..model.catalog import default_catalog
 from ._namespaces import check_namespace_map
 
 __all__ = [
@@ -57,6 +58,9 @@ class SkipReason(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     #: ``userIdentity.type == "AWSService"``: a call an AWS service made itself
     AWS_SERVICE = "AWS_SERVICE"
+    #: no principal made it: a service event (``eventType: AwsServiceEvent``) or an
+    #: AWS-internal call (``userIdentity`` without a ``type``)
+    NO_PRINCIPAL = "NO_PRINCIPAL"
     #: the eventSource maps to no IAM namespace, or to one the catalog does not have
     UNKNOWN_SERVICE = "UNKNOWN_SERVICE"
     #: not a record: wrong type, a required field missing or invalid
@@ -110,7 +114,8 @@ class ReadOptions:
 
     strict: bool
     namespace_map: Mapping[str, str | None]
-    known_namespaces: frozenset[str] | None
+    #: the namespaces a record may count for (``None`` given: the default catalog's)
+    known_namespaces: frozenset[str]
     max_problems: int
 
 
@@ -134,7 +139,9 @@ def read_options(
     return ReadOptions(
         strict=strict,
         namespace_map=check_namespace_map(namespace_map),
-        known_namespaces=None if known_namespaces is None else frozenset(known_namespaces),
+        known_namespaces=(
+            default_catalog().namespaces if known_namespaces is None else frozenset(known_namespaces)
+        ),
         max_problems=max_problems,
     )
 

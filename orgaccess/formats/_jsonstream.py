@@ -21,7 +21,7 @@ import attrs
 
 from ._ingest import ReadError
 
-__all__ = ["CHUNK_CHARS", "Element", "JsonArrayReader", "TextStream"]
+__all__ = ["CHUNK_CHARS", "ELEMENT", "IGNORE", "Element", "JsonArrayReader", "TextStream"]
 
 #: Characters decoded per read; the parse buffer holds about this much plus one element.
 CHUNK_CHARS: Final = 1 << 18
@@ -30,7 +30,12 @@ _WS = re.compile(r"[ \t\n\r]*")
 _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_STOP = re.compile(r'["\\]')
 _SCALAR_END = re.compile(r"[,\]}\s]")
+_FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\]{0,64})"')
 _DECODER = json.JSONDecoder()
+
+#: :class:`JsonArrayReader` ``classify`` verdicts.
+ELEMENT: Final = "element"
+IGNORE: Final = "ignore"
 _BOM: Final = b"\xef\xbb\xbf"
 
 
@@ -217,23 +222,28 @@ class Element:
 class JsonArrayReader:
     """Yield the elements of top-level arrays and of the arrays under ``keys``.
 
-    A top-level object without any of ``keys`` is handed to ``accept_object``
-    (its key names): ``None`` accepts it as holding no elements, a message
-    makes it a problem that ends the file.
+    A top-level object whose first key is one of ``keys`` is streamed (only
+    one element is held at a time). Any other top-level object is decoded
+    whole and handed to ``classify``: :data:`ELEMENT` makes the object itself
+    an element (one record per line, newline-delimited JSON), :data:`IGNORE`
+    accepts it as holding no elements (a digest file), and any other text is
+    a problem that ends the file. An object holding one of ``keys`` as an
+    array anywhere but first is read from the decoded object.
     """
 
     def __init__(
         self,
         stream: TextStream,
         keys: Collection[str],
-        accept_object: Callable[[frozenset[str]], str | None],
+        classify: Callable[[dict[str, object]], str],
     ) -> None:
         self.s = stream
         self.keys = frozenset(keys)
-        self.accept_object = accept_object
+        self.classify = classify
         self.problem: str | None = None
         self.documents = 0
         self.elements_read = 0
+        self.ignored_documents = 0
 
     def elements(self) -> Iterator[Element]:
         s = self.s
@@ -247,7 +257,6 @@ class JsonArrayReader:
                     s.pos += 1
                     yield from self._array("")
                 elif first == "{":
-                    s.pos += 1
                     yield from self._object()
                 else:
                     raise ParseStopError(
@@ -265,42 +274,74 @@ class JsonArrayReader:
         if self.problem is not None and self.elements_read:
             self.problem += f"; the {self.elements_read} record(s) before it were read"
 
+    def _first_key(self) -> str | None:
+        """The first key of the object at the cursor, if the buffer shows it."""
+        s = self.s
+        while True:
+            match = _FIRST_KEY.match(s.buf, s.pos)
+            if match is not None:
+                return match.group(1)
+            if len(s.buf) - s.pos > 4096 or not s.more():
+                return None
+
     def _object(self) -> Iterator[Element]:
         s = self.s
-        keys: set[str] = set()
-        found = False
+        if self._first_key() in self.keys:
+            s.pos += 1
+            yield from self._streamed_object()
+            return
+        try:
+            value = s.value()
+        except BadValueError as exc:
+            s.pos = exc.end
+            self.elements_read += 1
+            yield Element(f"#doc{self.documents}", None, str(exc))
+            return
+        assert isinstance(value, dict)
+        arrays = [k for k in sorted(self.keys) if isinstance(value.get(k), list)]
+        if arrays:
+            for key in arrays:
+                for index, item in enumerate(value[key]):
+                    self.elements_read += 1
+                    yield Element(f"#/{key}/{index}", item)
+            return
+        verdict = self.classify(value)
+        if verdict == ELEMENT:
+            self.elements_read += 1
+            yield Element(f"#doc{self.documents}", value)
+        elif verdict == IGNORE:
+            self.ignored_documents += 1
+        else:
+            raise ParseStopError(verdict)
+
+    def _streamed_object(self) -> Iterator[Element]:
+        s = self.s
         if s.peek() == "}":
             s.pos += 1
-        else:
-            while True:
-                if s.peek() != '"':
-                    raise ParseStopError(f"expected a key at {s.where()}")
-                key = s.value()
-                assert isinstance(key, str)
-                keys.add(key)
-                s.expect(":", "':'")
-                nxt = s.peek()
-                if key in self.keys and nxt == "[":
-                    found = True
-                    s.pos += 1
-                    yield from self._array("/" + key)
-                elif not nxt:
-                    raise ParseStopError(f"the file ends after key {key!r}")
-                else:
-                    skipped = s.value()
-                    if key in self.keys:
-                        raise ParseStopError(
-                            f"{key!r} is not an array but {type(skipped).__name__} {skipped!r:.60}"
-                        )
-                sep = s.peek()
-                if sep == "}":
-                    s.pos += 1
-                    break
-                s.expect(",", "',' or '}'")
-        if not found:
-            problem = self.accept_object(frozenset(keys))
-            if problem is not None:
-                raise ParseStopError(problem)
+            return
+        while True:
+            if s.peek() != '"':
+                raise ParseStopError(f"expected a key at {s.where()}")
+            key = s.value()
+            assert isinstance(key, str)
+            s.expect(":", "':'")
+            nxt = s.peek()
+            if key in self.keys and nxt == "[":
+                s.pos += 1
+                yield from self._array("/" + key)
+            elif not nxt:
+                raise ParseStopError(f"the file ends after key {key!r}")
+            else:
+                skipped = s.value()
+                if key in self.keys:
+                    raise ParseStopError(
+                        f"{key!r} is not an array but {type(skipped).__name__} {skipped!r:.60}"
+                    )
+            sep = s.peek()
+            if sep == "}":
+                s.pos += 1
+                return
+            s.expect(",", "',' or '}'")
 
     def _array(self, prefix: str) -> Iterator[Element]:
         s = self.s

@@ -135,6 +135,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Mapping
+from datetime import datetime
 from typing import Final
 
 from .._time import parse_instant
@@ -154,7 +155,7 @@ from ._ingest import (
     read_options,
     walk_files,
 )
-from ._jsonstream import CHUNK_CHARS, JsonArrayReader, TextStream
+from ._jsonstream import CHUNK_CHARS, ELEMENT, IGNORE, JsonArrayReader, TextStream
 from ._namespaces import EVENT_SOURCE_NAMESPACES, namespace_for_event_source, resolve_namespace
 
 __all__ = [
@@ -196,7 +197,7 @@ class _Converter:
         except KeyError:
             pass
         namespace = resolve_namespace(source.lower(), self._map)
-        if namespace is not None and self._known is not None and namespace not in self._known:
+        if namespace is not None and namespace not in self._known:
             namespace = None
         if len(self._cache) < 10_000:
             self._cache[source] = namespace
@@ -207,6 +208,8 @@ class _Converter:
             raise SkipError(
                 SkipReason.MALFORMED, f"a record must be a JSON object, got {_json_type(record)}"
             )
+        if record.get("eventType") in _NO_PRINCIPAL_EVENT_TYPES:
+            raise SkipError(SkipReason.NO_PRINCIPAL)
         identity = record.get("userIdentity")
         if identity is None:
             raise SkipError(SkipReason.UNAUTHENTICATED)
@@ -216,33 +219,56 @@ class _Converter:
                 f"userIdentity must be an object, got {_json_type(identity)}",
             )
         source = _text_field(record, "eventSource")
-        raw_time = record.get("eventTime")
-        if raw_time is None:
-            raise SkipError(SkipReason.MALFORMED, "eventTime is missing")
-        try:
-            time = parse_instant(raw_time, naive="reject")
-        except InvalidTimeError as exc:
-            raise SkipError(SkipReason.MALFORMED, f"eventTime: {exc}") from None
+        time = _event_time(record)
         region = _text_field(record, "awsRegion")
-        principal_type = identity.get("type")
-        if principal_type == "AWSService":
-            raise SkipError(SkipReason.AWS_SERVICE)
-        account = identity.get("accountId")
-        if not AccountId.is_valid(account):
-            raise SkipError(SkipReason.UNAUTHENTICATED)
+        account, principal_type = _principal(record, identity)
         namespace = self.namespace(source)
         if namespace is None:
             raise SkipError(SkipReason.UNKNOWN_SERVICE, source[:200])
         arn = identity.get("arn")
         return AccessEvent(
-            account_id=account,  # type: ignore[arg-type]
+            account_id=account,
             service_namespace=namespace,
             region=region,
             time=time,
-            principal_type=principal_type if isinstance(principal_type, str) else None,
+            principal_type=principal_type,
             principal_arn=arn if isinstance(arn, str) else None,
             denied=record.get("errorCode") is not None,
         )
+
+
+def _event_time(record: Mapping[str, object]) -> datetime:
+    raw_time = record.get("eventTime")
+    if raw_time is None:
+        raise SkipError(SkipReason.MALFORMED, "eventTime is missing")
+    try:
+        return parse_instant(raw_time, naive="utc")
+    except InvalidTimeError as exc:
+        raise SkipError(SkipReason.MALFORMED, f"eventTime: {exc}") from None
+
+
+def _failed_sign_in(record: Mapping[str, object]) -> bool:
+    response = record.get("responseElements")
+    return (
+        record.get("eventName") == "ConsoleLogin"
+        and isinstance(response, dict)
+        and response.get("ConsoleLogin") == "Failure"
+    )
+
+
+def _principal(
+    record: Mapping[str, object], identity: Mapping[str, object]
+) -> tuple[AccountId, str]:
+    """The account and type of the principal that made the attempt, or why there is none."""
+    principal_type = identity.get("type")
+    if principal_type == "AWSService":
+        raise SkipError(SkipReason.AWS_SERVICE)
+    if not isinstance(principal_type, str) or not principal_type:
+        raise SkipError(SkipReason.NO_PRINCIPAL)  # AWS-internal calls, service events
+    account = identity.get("accountId")
+    if not AccountId.is_valid(account) or _failed_sign_in(record):
+        raise SkipError(SkipReason.UNAUTHENTICATED)
+    return AccountId(account), principal_type  # type: ignore[arg-type]
 
 
 def _json_type(value: object) -> str:
@@ -275,22 +301,22 @@ def _unwrap_lookup_event(element: object) -> object:
 
 
 def _accept_log_name(name: str) -> bool:
-    lower = name.lower()
-    return lower.endswith((".json", ".json.gz"))
+    return name.lower().removesuffix(".gz").endswith((".json", ".jsonl", ".ndjson"))
 
 
-class _LogFile:
-    """What reading one file found besides its elements: a digest file is no log."""
+#: Records that no principal made: service events and CloudTrail Insights events.
+_NO_PRINCIPAL_EVENT_TYPES: Final = ("AwsServiceEvent", "AwsCloudTrailInsight")
+_RECORD_KEYS: Final = frozenset({"eventVersion", "eventSource", "eventTime", "eventName"})
 
-    def __init__(self) -> None:
-        self.is_digest = False
 
-    def accept_object(self, keys: frozenset[str]) -> str | None:
-        if {"logFiles", "digestStartTime"} <= keys:
-            self.is_digest = True
-            return None
-        shown = ", ".join(sorted(keys)[:8]) or "none"
-        return f"not a CloudTrail log: no 'Records' or 'Events' array (keys: {shown})"
+def _classify(document: dict[str, object]) -> str:
+    """A top-level object that is not a log: a record (newline-delimited), a digest, or neither."""
+    if _RECORD_KEYS & document.keys():
+        return ELEMENT
+    if {"logFiles", "digestStartTime"} <= document.keys():
+        return IGNORE
+    shown = ", ".join(sorted(document)[:8]) or "none"
+    return f"not CloudTrail: no 'Records' or 'Events' array and not a record (keys: {shown})"
 
 
 class CloudTrailIngest:
@@ -358,8 +384,7 @@ class CloudTrailIngest:
             run.fail(path, f"cannot open: {exc.strerror or exc}")
             return
         with fh:
-            log = _LogFile()
-            reader = JsonArrayReader(TextStream(byte_chunks(fh)), _LOG_KEYS, log.accept_object)
+            reader = JsonArrayReader(TextStream(byte_chunks(fh)), _LOG_KEYS, _classify)
             converter = self._converter
             progress = self._on_progress
             for element in reader.elements():
@@ -378,7 +403,7 @@ class CloudTrailIngest:
                     yield event
                 if progress is not None and run.records_read % _PROGRESS_EVERY == 0:
                     progress(run.files_done, run.records_read)
-        if log.is_digest and reader.problem is None and not reader.elements_read:
+        if reader.ignored_documents and reader.problem is None and not reader.elements_read:
             run.ignored_files.append(path)
         else:
             run.files_read += 1

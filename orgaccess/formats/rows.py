@@ -248,7 +248,7 @@ class _RowsPass(Tally):
             raise SkipError(SkipReason.AWS_SERVICE)
         if not AccountId.is_valid(account):
             raise SkipError(SkipReason.UNAUTHENTICATED)
-        if namespace is None or (self.known is not None and namespace not in self.known):
+        if namespace is None or namespace not in self.known:
             raise SkipError(SkipReason.UNKNOWN_SERVICE, namespace or _source_text(values))
         return account, namespace, time, region.strip()
 
