@@ -15,9 +15,14 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── EventError                   (also ValueError)  an access event that cannot be built
     │   └── ActivityHorizonError                         a report needs an attempt the index dropped
     ├── IngestError                  (also ValueError)  unreadable activity input (strict mode)
+    ├── PaginationError              (also ValueError)  a bad PaginationConfig / StartingToken,
+    │                                                    or a job with no pages to walk
+    ├── WaiterError                                     a waiter gave up (``reason``)
     └── ServiceError                                    an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
-         ReportGenerationLimitExceeded, AccessDenied)
+         ReportGenerationLimitExceeded, AccessDenied, ParamValidationError;
+         the client raises them as botocore ``ClientError`` subclasses
+         when botocore is installed, see ``orgaccess.aws.client``)
 
 Library code never prints or exits; only the command line does.
 """
@@ -37,6 +42,7 @@ __all__ = [
     "InvalidEntityPathError",
     "InvalidIdError",
     "OrgAccessError",
+    "PaginationError",
     "PolicyDocumentError",
     "Problem",
     "ServiceError",
@@ -44,6 +50,7 @@ __all__ = [
     "UnknownEntityError",
     "UnknownPolicyError",
     "UnknownServiceError",
+    "WaiterError",
 ]
 
 
@@ -146,6 +153,25 @@ class ActivityHorizonError(EventError):
 
 class IngestError(OrgAccessError, ValueError):
     """Activity input that cannot be read (raised in strict mode, or for unreadable files)."""
+
+
+class PaginationError(OrgAccessError, ValueError):
+    """A paginator cannot go on: bad ``PaginationConfig``, a token it did not issue,
+    an operation it cannot page, or a job that is not COMPLETED (``code`` says which)."""
+
+
+class WaiterError(OrgAccessError):
+    """A waiter stopped without success: ``name``, ``reason`` and ``last_response``.
+
+    Waiters raise it as a subclass of ``botocore.exceptions.WaiterError`` too
+    when botocore is installed (see ``orgaccess.aws.waiter``).
+    """
+
+    def __init__(self, name: str, reason: str, last_response: object) -> None:
+        super().__init__(f"Waiter {name} failed: {reason}", code="WaiterError")
+        self.name = name
+        self.reason = reason
+        self.last_response = last_response
 
 
 class ServiceError(OrgAccessError):

@@ -19,27 +19,31 @@ reports in the job come back as ``JobStatus: FAILED`` with ``ErrorDetails``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from ..engine.evaluation import Evaluator
 from ..engine.report import Report, ReportFailedError, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
-from ..errors import InvalidIdError, OrgAccessError, ServiceError
+from ..errors import InvalidIdError, OrgAccessError, PaginationError, ServiceError
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.events import AccessEvent, ActivityIndex, ensure_utc
 from ..model.ids import AccountId, OrganizationId
 from ..model.organization import Organization
+from ._errors import ClientExceptions, typed
 from ._validation import GENERATE, GET, JOB_ID_LENGTH, validate
+from .paginate import Paginator
 from .paging import DEFAULT_MAX_ITEMS, MarkerCodec, page_of
 from .shapes import access_detail_to_aws
+from .waiter import WAITER_NAME, Waiter
 
 __all__ = [
     "DEFAULT_REUSE_WINDOW",
@@ -142,6 +146,26 @@ def _system_clock() -> datetime:
 
 def _uuid() -> str:
     return str(uuid.uuid4())
+
+
+_EXCEPTIONS = ClientExceptions()
+_Method = TypeVar("_Method", bound=Callable[..., dict[str, Any]])
+
+
+def _operation(name: str) -> Callable[[_Method], _Method]:
+    """Raise the operation's ServiceErrors as their ``<Code>Exception`` (ClientError) classes."""
+
+    def decorate(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def call(self: ReportClient, **params: Any) -> dict[str, Any]:
+            try:
+                return method(self, **params)
+            except ServiceError as exc:
+                raise typed(exc, name) from None
+
+        return call  # type: ignore[return-value]
+
+    return decorate
 
 
 class ReportClient:
@@ -256,6 +280,7 @@ class ReportClient:
             )
 
     # -- GenerateOrganizationsAccessReport ------------------------------------
+    @_operation(GENERATE)
     def generate_organizations_access_report(self, **params: Any) -> dict[str, Any]:
         """Start a report job; returns ``{"JobId": ...}`` (or an earlier job's id, see reuse).
 
@@ -339,6 +364,7 @@ class ReportClient:
         return job_id
 
     # -- GetOrganizationsAccessReport -------------------------------------------
+    @_operation(GET)
     def get_organizations_access_report(self, **params: Any) -> dict[str, Any]:
         """The job's status and, once COMPLETED, one page of its report (as boto3 returns it).
 
@@ -405,14 +431,51 @@ class ReportClient:
             raise job.failure
         return job.report
 
-    def get_paginator(self, operation_name: str) -> _AccessReportPaginator:
-        """A paginator for ``get_organizations_access_report`` (botocore has none)."""
-        if operation_name != "get_organizations_access_report":
-            raise OrgAccessError(
+    # -- boto3 conventions ------------------------------------------------------
+    @property
+    def exceptions(self) -> ClientExceptions:
+        """``client.exceptions.NoSuchEntityException`` and friends, as on a boto3 client."""
+        return _EXCEPTIONS
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether :meth:`get_paginator` has a paginator for ``operation_name``."""
+        return operation_name == "get_organizations_access_report"
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """A botocore-style paginator for ``get_organizations_access_report`` (botocore has none).
+
+        It honours ``PaginationConfig`` (``MaxItems``, ``PageSize``,
+        ``StartingToken``) and offers ``build_full_result()``; see
+        :mod:`orgaccess.aws.paginate`.
+        """
+        if not self.can_paginate(operation_name):
+            raise PaginationError(
                 f"no paginator for {operation_name!r}; only get_organizations_access_report",
                 code="OperationNotPageableError",
             )
-        return _AccessReportPaginator(self)
+        return Paginator(self.get_organizations_access_report)
+
+    @property
+    def waiter_names(self) -> list[str]:
+        """The waiters :meth:`get_waiter` knows."""
+        return [WAITER_NAME]
+
+    def get_waiter(
+        self, waiter_name: str, *, sleep: Callable[[float], object] | None = None
+    ) -> Waiter:
+        """The ``organizations_access_report_complete`` waiter (see :mod:`orgaccess.aws.waiter`).
+
+        ``sleep`` replaces :func:`time.sleep` between polls, for example with a
+        function that advances the test's clock.
+        """
+        if waiter_name != WAITER_NAME:
+            raise OrgAccessError(
+                f"Waiter does not exist: {waiter_name!r}; only {WAITER_NAME!r}",
+                code="UnknownWaiter",
+            )
+        if sleep is None:
+            return Waiter(self.get_organizations_access_report)
+        return Waiter(self.get_organizations_access_report, sleep=sleep)
 
 
 def _sort_key(value: str | None) -> SortKey:
@@ -428,27 +491,18 @@ def paginate_access_report(
 ) -> Iterator[Mapping[str, Any]]:
     """Every page of a COMPLETED job, following markers; works with boto3's IAM client too.
 
-    Raises :class:`~orgaccess.errors.OrgAccessError` (code ``IN_PROGRESS`` or
+    Raises :class:`~orgaccess.errors.PaginationError` (code ``IN_PROGRESS`` or
     the job's failure code) when the job has no report to page through.
     """
     kwargs: dict[str, Any] = {"JobId": JobId}
     if SortKey is not None:
         kwargs["SortKey"] = SortKey
-    if PageSize is not None:
-        kwargs["MaxItems"] = PageSize
-    while True:
-        page = client.get_organizations_access_report(**kwargs)
-        status = page.get("JobStatus")
-        if status != "COMPLETED":
-            details = page.get("ErrorDetails") or {}
-            raise OrgAccessError(
-                f"job {JobId} is {status}" + (f": {details.get('Message')}" if details else ""),
-                code=details.get("Code", status),
-            )
-        yield page
-        if not page.get("IsTruncated"):
-            return
-        kwargs["Marker"] = page["Marker"]
+    config = {} if PageSize is None else {"PageSize": PageSize}
+    return iter(
+        Paginator(client.get_organizations_access_report).paginate(
+            PaginationConfig=config, **kwargs
+        )
+    )
 
 
 def iter_access_details(
@@ -457,21 +511,3 @@ def iter_access_details(
     """Every ``AccessDetail`` dict of a COMPLETED job, page by page."""
     for page in paginate_access_report(client, JobId=JobId, SortKey=SortKey, PageSize=PageSize):
         yield from page.get("AccessDetails", ())
-
-
-class _AccessReportPaginator:
-    """boto3-style paginator: ``paginate(JobId=..., SortKey=..., PaginationConfig=...)``."""
-
-    def __init__(self, client: ReportClient) -> None:
-        self._client = client
-
-    def paginate(
-        self,
-        *,
-        JobId: str,
-        SortKey: str | None = None,
-        PaginationConfig: Mapping[str, Any] | None = None,
-    ) -> Iterator[Mapping[str, Any]]:
-        """The pages of a COMPLETED job."""
-        size = (PaginationConfig or {}).get("PageSize")
-        return paginate_access_report(self._client, JobId=JobId, SortKey=SortKey, PageSize=size)
