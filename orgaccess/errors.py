@@ -15,6 +15,7 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── EventError                   (also ValueError)  an access event that cannot be built
     │   └── ActivityHorizonError                         a report needs an attempt the index dropped
     ├── IngestError                  (also ValueError)  unreadable activity input (strict mode)
+    ├── ConfigurationError           (also ValueError)  a bad setting (principals, bind, bounds)
     ├── PaginationError              (also ValueError)  a bad PaginationConfig / StartingToken,
     │                                                    or a job with no pages to walk
     ├── WaiterError                                     a waiter gave up (``reason``)
@@ -37,6 +38,7 @@ import attrs
 __all__ = [
     "ActivityHorizonError",
     "CatalogError",
+    "ConfigurationError",
     "EventError",
     "IngestError",
     "InvalidEntityPathError",
@@ -153,6 +155,10 @@ class ActivityHorizonError(EventError):
 
 class IngestError(OrgAccessError, ValueError):
     """Activity input that cannot be read (raised in strict mode, or for unreadable files)."""
+
+
+class ConfigurationError(OrgAccessError, ValueError):
+    """A setting that cannot be used: a bad principals file, an unsafe bind, a bad bound."""
 
 
 class PaginationError(OrgAccessError, ValueError):
