@@ -49,6 +49,8 @@ _FAILURE_MESSAGES = {
     "your organization.",
     "INVALID_ORGANIZATIONS_POLICY": "The policy with the specified ID does not exist in your "
     "organization.",
+    "ORGANIZATIONS_REPORT_ACCESS_DENIED": "Requester is not authorized to perform the required "
+    "AWS Organizations Describe* and List* actions.",
 }
 
 
