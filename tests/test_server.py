@@ -330,3 +330,30 @@ def test_orgaccess_serve_command_answers_boto3_and_stops_cleanly_on_sigterm(
         assert process.returncode == 0, err
         assert "Traceback" not in err
         assert err.rstrip().endswith("orgaccess: stopped")
+
+
+def test_every_error_code_over_http_is_a_client_error_with_its_status() -> None:
+    from test_client import Clock
+
+    clock = Clock()
+    with serving(make_client(clock=clock, job_duration=timedelta(seconds=30))) as url:
+        iam = _iam(url)
+        job = iam.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
+        with pytest.raises(iam.exceptions.ReportGenerationLimitExceededException) as limit:
+            iam.generate_organizations_access_report(EntityPath=ROOT_PATH + "/" + MGMT)
+        assert limit.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+        clock.advance(seconds=30)  # the job is COMPLETED: markers are checked now
+        cases = [
+            ("NoSuchEntity", 404, iam.get_organizations_access_report, {"JobId": "f" * 36}),
+            ("ValidationError", 400, iam.get_organizations_access_report,
+             {"JobId": job, "MaxItems": 1001}),
+            ("InvalidInput", 400, iam.get_organizations_access_report,
+             {"JobId": job, "Marker": "oa1." + "A" * 27}),
+            ("AccessDenied", 403, iam.generate_organizations_access_report,
+             {"EntityPath": "o-zzzzzzzzzz/r-f6g7"}),
+        ]  # fmt: skip
+        for code, status, call, kwargs in cases:
+            with pytest.raises(ClientError) as caught:
+                call(**kwargs)
+            assert caught.value.response["Error"]["Code"] == code
+            assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
