@@ -4,6 +4,7 @@ The package only re-exports; each name lives in its own module.
 """
 
 from .aws.client import ReportClient, iter_access_details, paginate_access_report
+from .aws.mock import attach, mock_iam
 from .aws.shapes import access_detail_from_aws, access_detail_to_aws
 from .engine.evaluation import Evaluator, Explanation
 from .engine.report import (
@@ -105,8 +106,10 @@ __all__ = [
     "example_organization",
     "access_detail_from_aws",
     "access_detail_to_aws",
+    "attach",
     "iter_access_details",
     "load_organization",
+    "mock_iam",
     "paginate_access_report",
     "parse_policy_document",
     "read_activity",

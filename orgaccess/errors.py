@@ -19,10 +19,15 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── IngestError                  (also ValueError)   unreadable activity input (strict mode)
     ├── IngestIncompleteError        (also RuntimeError) a summary asked for before a pass ended
     ├── ShapeError                   (also ValueError)   a dict that is not the AWS shape expected
+    ├── PaginationError              (also ValueError)   a bad PaginationConfig / StartingToken,
+    │                                                     or a job with no pages to walk
+    ├── WaiterError                                      a waiter gave up (``reason``)
     ├── ReportFailedError                                a report AWS would end as a FAILED job
     └── ServiceError                                     an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
-         ReportGenerationLimitExceeded, AccessDenied)
+         ReportGenerationLimitExceeded, AccessDenied, ParamValidationError;
+         the client raises them as botocore ``ClientError`` subclasses
+         when botocore is installed, see ``orgaccess.aws.client``)
 
 Passing an object of the wrong Python type to a function may raise
 ``TypeError`` naming the parameter; everything else a user can trigger is
@@ -49,6 +54,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidTimeError",
     "OrgAccessError",
+    "PaginationError",
     "PolicyDocumentError",
     "Problem",
     "ReportFailedError",
@@ -58,6 +64,7 @@ __all__ = [
     "UnknownEntityError",
     "UnknownPolicyError",
     "UnknownServiceError",
+    "WaiterError",
 ]
 
 
@@ -80,7 +87,8 @@ class OrgAccessError(Exception):
 
 
 class ConfigurationError(OrgAccessError, ValueError):
-    """An option or constructor argument with a value outside its range, naming both."""
+    """An option, constructor argument or setting that cannot be used (a value out of
+    range, a bad principals file, an unsafe bind), naming it and its value."""
 
 
 class InvalidTimeError(OrgAccessError, ValueError):
@@ -187,6 +195,8 @@ FAILURE_MESSAGES: Final[Mapping[str, str]] = MappingProxyType(
         "in your organization.",
         "INVALID_ORGANIZATIONS_POLICY": "The policy with the specified ID does not exist in your "
         "organization.",
+        "ORGANIZATIONS_REPORT_ACCESS_DENIED": "Requester is not authorized to perform the "
+        "required AWS Organizations Describe* and List* actions.",
     }
 )
 
@@ -202,6 +212,25 @@ class ReportFailedError(OrgAccessError):
         super().__init__(f"{FAILURE_MESSAGES[code]} ({detail})", code=code)
         self.aws_message = FAILURE_MESSAGES[code]
         self.detail = detail
+
+
+class PaginationError(OrgAccessError, ValueError):
+    """A paginator cannot go on: bad ``PaginationConfig``, a token it did not issue,
+    an operation it cannot page, or a job that is not COMPLETED (``code`` says which)."""
+
+
+class WaiterError(OrgAccessError):
+    """A waiter stopped without success: ``name``, ``reason`` and ``last_response``.
+
+    Waiters raise it as a subclass of ``botocore.exceptions.WaiterError`` too
+    when botocore is installed (see ``orgaccess.aws.waiter``).
+    """
+
+    def __init__(self, name: str, reason: str, last_response: object) -> None:
+        super().__init__(f"Waiter {name} failed: {reason}", code="WaiterError")
+        self.name = name
+        self.reason = reason
+        self.last_response = last_response
 
 
 class ServiceError(OrgAccessError):

@@ -696,12 +696,6 @@ def test_reuse_key_is_caller_path_and_policy_id_with_omitted_as_its_own_key() ->
         ]
         == ids["root+P"]
     )
-    assert (
-        client.generate_organizations_access_report(
-            EntityPath=ROOT_PATH, OrganizationsPolicyId=None
-        )["JobId"]
-        == ids["root"]
-    )
 
 
 def test_reuse_is_checked_before_the_concurrency_limit() -> None:

@@ -19,12 +19,14 @@ reports in the job come back as ``JobStatus: FAILED`` with ``ErrorDetails``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -32,20 +34,23 @@ from .._time import ensure_utc
 from ..engine.evaluation import Evaluator
 from ..engine.report import Report, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
-from ..errors import InvalidIdError, OrgAccessError, ReportFailedError, ServiceError
+from ..errors import (
+    InvalidIdError,
+    OrgAccessError,
+    PaginationError,
+    ReportFailedError,
+    ServiceError,
+)
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.events import AccessEvent, ActivityIndex
-from ..model.ids import (
-    ENTITY_PATH_API_PATTERN,
-    ENTITY_PATH_MAX_LENGTH,
-    ENTITY_PATH_MIN_LENGTH,
-    ID_PATTERNS,
-    AccountId,
-    OrganizationId,
-)
+from ..model.ids import AccountId, OrganizationId
 from ..model.organization import Organization
-from .paging import DEFAULT_MAX_ITEMS, MAX_ITEMS_LIMIT, MarkerCodec, page_of
+from ._errors import ClientExceptions, typed
+from ._validation import GENERATE, GET, JOB_ID_LENGTH, validate
+from .paginate import Paginator
+from .paging import DEFAULT_MAX_ITEMS, MarkerCodec, page_of
 from .shapes import access_detail_to_aws
+from .waiter import WAITER_NAME, Waiter
 
 __all__ = [
     "DEFAULT_REUSE_WINDOW",
@@ -56,12 +61,7 @@ __all__ = [
     "parse_caller",
 ]
 
-JOB_ID_LENGTH = 36
 DEFAULT_REUSE_WINDOW = timedelta(seconds=60)
-_ENTITY_PATH_RE = re.compile(ENTITY_PATH_API_PATTERN)
-_POLICY_RE = re.compile(ID_PATTERNS["policy"])
-_MARKER_RE = re.compile(r"^[\u0020-\u00FF]+$")
-_SORT_KEYS = [k.value for k in SortKey]
 _CALLER_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.+)$")
 
 
@@ -111,6 +111,7 @@ class _Store:
         options: ReportOptions,
         id_factory: Callable[[], str],
         markers: MarkerCodec,
+        organizations_read_denied: frozenset[str],
     ) -> None:
         self.organization = organization
         self.activity = activity
@@ -122,6 +123,10 @@ class _Store:
         self.options = options
         self.id_factory = id_factory
         self.markers = markers
+        self.organizations_read_denied = organizations_read_denied
+        # Guards ``jobs`` and ``sorted_rows``; held for a whole generation so that the
+        # reuse check, the in-progress count and the insertion are one step.
+        self.lock = threading.RLock()
         self.jobs: dict[str, _Job] = {}
         # Per (job, sort key): the rows in that order, already as AWS dicts, so
         # that a page costs a slice and a shallow copy of each of its rows.
@@ -129,6 +134,17 @@ class _Store:
 
     def now(self) -> datetime:
         return ensure_utc(self.clock(), what="clock()")
+
+    def rows_of(self, job: _Job, key: SortKey) -> tuple[dict[str, Any], ...]:
+        """The job's rows in ``key`` order as AWS dicts, sorted once per (job, key)."""
+        with self.lock:
+            rows = self.sorted_rows.get((job.job_id, key))
+        if rows is None:
+            assert job.report is not None
+            rows = tuple(access_detail_to_aws(d) for d in sort_details(job.report.details, key))
+            with self.lock:
+                rows = self.sorted_rows.setdefault((job.job_id, key), rows)
+        return rows
 
 
 def _system_clock() -> datetime:
@@ -139,64 +155,24 @@ def _uuid() -> str:
     return str(uuid.uuid4())
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
+_EXCEPTIONS = ClientExceptions()
+_Method = TypeVar("_Method", bound=Callable[..., dict[str, Any]])
 
 
-_MISSING: Any = _Missing()
+def _operation(name: str) -> Callable[[_Method], _Method]:
+    """Raise the operation's ServiceErrors as their ``<Code>Exception`` (ClientError) classes."""
 
+    def decorate(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def call(self: ReportClient, **params: Any) -> dict[str, Any]:
+            try:
+                return method(self, **params)
+            except ServiceError as exc:
+                raise typed(exc, name) from None
 
-def _validation_error(problems: list[str]) -> ServiceError:
-    n = len(problems)
-    head = f"{n} validation error{'s' if n != 1 else ''} detected: "
-    return ServiceError("ValidationError", head + "; ".join(problems))
+        return call  # type: ignore[return-value]
 
-
-def _check_unknown(operation: str, unknown: Mapping[str, Any]) -> None:
-    if unknown:
-        names = ", ".join(sorted(unknown))
-        raise ServiceError(
-            "ParamValidationError",
-            f"Parameter validation failed: unknown parameter in input of {operation}: {names}",
-        )
-
-
-def _check_length(
-    problems: list[str], value: str, member: str, low: int | None, high: int | None
-) -> bool:
-    shown = value if len(value) <= 80 else value[:77] + "..."
-    if low is not None and len(value) < low:
-        problems.append(
-            f"Value '{shown}' at '{member}' failed to satisfy constraint: "
-            f"Member must have length greater than or equal to {low}"
-        )
-        return False
-    if high is not None and len(value) > high:
-        problems.append(
-            f"Value '{shown}' at '{member}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {high}"
-        )
-        return False
-    return True
-
-
-def _check_type(value: object, expected: type, member: str, operation: str) -> None:
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ServiceError(
-            "ParamValidationError",
-            f"Parameter validation failed: invalid type for parameter {member} of {operation}, "
-            f"value: {value!r}, type: {type(value).__name__}, valid types: {expected.__name__}",
-        )
-
-
-def _check_required(value: object, expected: type, member: str, operation: str) -> None:
-    if value is _MISSING:
-        raise ServiceError(
-            "ParamValidationError",
-            f'Parameter validation failed: Missing required parameter in input: "{member}"',
-        )
-    _check_type(value, expected, member, operation)
+    return decorate
 
 
 class ReportClient:
@@ -210,7 +186,19 @@ class ReportClient:
     ARN, or an account id (its root); by default the management account's
     root. ``id_factory`` makes job ids (default: random UUIDs) and
     ``marker_secret`` signs pagination markers (default: random bytes); pass
-    both for fully reproducible runs.
+    both for fully reproducible runs. ``organizations_read_denied`` names the
+    principals (ARNs, or account ids for their roots) that lack the
+    Organizations read permissions the report needs: their jobs end ``FAILED``
+    with ``ORGANIZATIONS_REPORT_ACCESS_DENIED``, as on AWS.
+
+    Parameters are checked as boto3 and IAM check them (one table of the
+    botocore input shapes, :mod:`orgaccess.aws._validation`).
+
+    **Threads.** One client, and every client :meth:`as_caller` makes from it,
+    may be shared between threads: the job store is locked, generating a job
+    (reuse check, the in-progress limit, building the report, storing the
+    job) is one critical section, so the limit holds exactly; reading pages
+    of finished jobs runs in parallel.
     """
 
     def __init__(
@@ -227,6 +215,7 @@ class ReportClient:
         options: ReportOptions | None = None,
         id_factory: Callable[[], str] | None = None,
         marker_secret: bytes | None = None,
+        organizations_read_denied: Iterable[str] = (),
     ) -> None:
         if not isinstance(organization, Organization):
             raise TypeError(f"organization must be an Organization, got {organization!r}")
@@ -235,6 +224,8 @@ class ReportClient:
                 raise ValueError(f"{name} must be a non-negative timedelta, got {value!r}")
         if not isinstance(max_concurrent_jobs, int) or max_concurrent_jobs < 1:
             raise ValueError(f"max_concurrent_jobs must be at least 1, got {max_concurrent_jobs!r}")
+        if isinstance(organizations_read_denied, str):
+            raise TypeError("organizations_read_denied must be a collection of principals, not str")
         options = options or ReportOptions()
         catalog = catalog if catalog is not None else default_catalog()
         activity = (
@@ -242,7 +233,7 @@ class ReportClient:
             if isinstance(events, ActivityIndex)
             else ActivityIndex(events, keep_history=True)
         )
-        self._store = _Store(
+        store = _Store(
             organization,
             activity,
             Evaluator(
@@ -258,21 +249,22 @@ class ReportClient:
             options=options,
             id_factory=id_factory or _uuid,
             markers=MarkerCodec(marker_secret if marker_secret is not None else os.urandom(32)),
+            organizations_read_denied=frozenset(
+                parse_caller(p)[0] for p in organizations_read_denied
+            ),
         )
-        self.caller, self.caller_account = parse_caller(
-            caller if caller is not None else str(organization.management_account_id)
-        )
+        self._init(store, caller if caller is not None else str(organization.management_account_id))
 
-    @classmethod
-    def _bound(cls, store: _Store, caller: str) -> ReportClient:
-        client = cls.__new__(cls)
-        client._store = store
-        client.caller, client.caller_account = parse_caller(caller)
-        return client
+    def _init(self, store: _Store, caller: str) -> None:
+        # The one place a client's state is set, for __init__ and for as_caller.
+        self._store = store
+        self.caller, self.caller_account = parse_caller(caller)
 
     def as_caller(self, caller: str) -> ReportClient:
         """A client for another principal over the same jobs, organization and activity."""
-        return self._bound(self._store, caller)
+        client = object.__new__(type(self))
+        client._init(self._store, caller)
+        return client
 
     @property
     def organization(self) -> Organization:
@@ -295,55 +287,40 @@ class ReportClient:
             )
 
     # -- GenerateOrganizationsAccessReport ------------------------------------
-    def generate_organizations_access_report(
-        self,
-        *,
-        EntityPath: str = _MISSING,
-        OrganizationsPolicyId: str | None = _MISSING,
-        **unknown: Any,
-    ) -> dict[str, Any]:
-        """Start a report job; returns ``{"JobId": ...}`` (or an earlier job's id, see reuse)."""
-        operation = "GenerateOrganizationsAccessReport"
-        _check_unknown(operation, unknown)
-        _check_required(EntityPath, str, "EntityPath", operation)
-        policy_id = None if OrganizationsPolicyId is _MISSING else OrganizationsPolicyId
-        if policy_id is not None:
-            _check_type(policy_id, str, "OrganizationsPolicyId", operation)
-        problems: list[str] = []
-        if _check_length(
-            problems, EntityPath, "entityPath", ENTITY_PATH_MIN_LENGTH, ENTITY_PATH_MAX_LENGTH
-        ) and not _ENTITY_PATH_RE.match(EntityPath):
-            problems.append(
-                f"Value '{EntityPath}' at 'entityPath' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {ENTITY_PATH_API_PATTERN}"
-            )
-        if policy_id is not None and not _POLICY_RE.fullmatch(policy_id):
-            problems.append(
-                f"Value '{policy_id}' at 'organizationsPolicyId' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {ID_PATTERNS['policy']}"
-            )
-        if problems:
-            raise _validation_error(problems)
-        self._require_management(operation)
+    @_operation(GENERATE)
+    def generate_organizations_access_report(self, **params: Any) -> dict[str, Any]:
+        """Start a report job; returns ``{"JobId": ...}`` (or an earlier job's id, see reuse).
+
+        Parameters as boto3's: ``EntityPath`` (required), ``OrganizationsPolicyId``.
+        """
+        params = validate(GENERATE, params)
+        entity_path: str = params["EntityPath"]
+        policy_id: str | None = params.get("OrganizationsPolicyId")
+        self._require_management(GENERATE)
         store = self._store
         org = store.organization
-        org_part = EntityPath.split("/", 1)[0]
+        org_part = entity_path.split("/", 1)[0]
         if org_part != org.id:
             raise ServiceError(
                 "AccessDenied",
                 "The organization ID in the specified entity path is different than your "
                 f"organization ID. (path names {OrganizationId(org_part)}, yours is {org.id})",
             )
+        with store.lock:
+            return {"JobId": self._generate_locked(entity_path, policy_id)}
+
+    def _generate_locked(self, entity_path: str, policy_id: str | None) -> str:
+        store = self._store
         now = store.now()
         # Reuse comes first: same caller, path and policy id within the window.
         for job in reversed(store.jobs.values()):
             if (
                 job.owner == self.caller
-                and job.entity_path == EntityPath
+                and job.entity_path == entity_path
                 and job.policy_id == policy_id
                 and job.created <= now <= job.created + store.reuse_window
             ):
-                return {"JobId": job.job_id}
+                return job.job_id
         running = sum(
             1
             for job in store.jobs.values()
@@ -364,10 +341,15 @@ class ReportClient:
         report: Report | None = None
         failure: ReportFailedError | None = None
         try:
+            if self.caller in store.organizations_read_denied:
+                raise ReportFailedError(
+                    "ORGANIZATIONS_REPORT_ACCESS_DENIED",
+                    f"{self.caller} is configured as lacking the Organizations read permissions",
+                )
             report = build_report(
-                org,
+                store.organization,
                 store.activity,
-                EntityPath,
+                entity_path,
                 created=now,
                 policy_id=policy_id,
                 options=store.options,
@@ -379,68 +361,28 @@ class ReportClient:
             job_id=job_id,
             owner=self.caller,
             owner_account=self.caller_account,
-            entity_path=EntityPath,
+            entity_path=entity_path,
             policy_id=policy_id,
             created=now,
             completes=now + store.job_duration,
             report=report,
             failure=failure,
         )
-        return {"JobId": job_id}
+        return job_id
 
     # -- GetOrganizationsAccessReport -------------------------------------------
-    def get_organizations_access_report(
-        self,
-        *,
-        JobId: str = _MISSING,
-        MaxItems: int | None = None,
-        Marker: str | None = None,
-        SortKey: str | None = None,
-        **unknown: Any,
-    ) -> dict[str, Any]:
-        """The job's status and, once COMPLETED, one page of its report (as boto3 returns it)."""
-        operation = "GetOrganizationsAccessReport"
-        _check_unknown(operation, unknown)
-        _check_required(JobId, str, "JobId", operation)
-        if MaxItems is not None:
-            _check_type(MaxItems, int, "MaxItems", operation)
-        if Marker is not None:
-            _check_type(Marker, str, "Marker", operation)
-        if SortKey is not None:
-            _check_type(SortKey, str, "SortKey", operation)
-        problems: list[str] = []
-        _check_length(problems, JobId, "jobId", JOB_ID_LENGTH, JOB_ID_LENGTH)
-        if MaxItems is not None and MaxItems < 1:
-            problems.append(
-                f"Value '{MaxItems}' at 'maxItems' failed to satisfy constraint: "
-                "Member must have value greater than or equal to 1"
-            )
-        elif MaxItems is not None and MaxItems > MAX_ITEMS_LIMIT:
-            problems.append(
-                f"Value '{MaxItems}' at 'maxItems' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {MAX_ITEMS_LIMIT}"
-            )
-        if (
-            Marker is not None
-            and _check_length(problems, Marker, "marker", 1, 320)
-            and not _MARKER_RE.match(Marker)
-        ):
-            problems.append(
-                "Value at 'marker' failed to satisfy constraint: "
-                "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+"
-            )
-        if SortKey is not None and SortKey not in _SORT_KEYS:
-            problems.append(
-                f"Value '{SortKey}' at 'sortKey' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(_SORT_KEYS)}]"
-            )
-        if problems:
-            raise _validation_error(problems)
-        self._require_management(operation)
+    @_operation(GET)
+    def get_organizations_access_report(self, **params: Any) -> dict[str, Any]:
+        """The job's status and, once COMPLETED, one page of its report (as boto3 returns it).
+
+        Parameters as boto3's: ``JobId`` (required), ``MaxItems``, ``Marker``, ``SortKey``.
+        """
+        params = validate(GET, params)
+        job_id: str = params["JobId"]
+        marker: str | None = params.get("Marker")
+        self._require_management(GET)
         store = self._store
-        job = store.jobs.get(JobId)
-        if job is None or job.owner != self.caller:
-            raise ServiceError("NoSuchEntity", f"Job {JobId} does not exist.")
+        job = self._job(job_id)
         now = store.now()
         if now < job.completes:
             return {
@@ -457,21 +399,17 @@ class ReportClient:
                 "ErrorDetails": {"Message": job.failure.aws_message, "Code": job.failure.code},
             }
         assert job.report is not None
-        key = _sort_key(SortKey)
-        rows = store.sorted_rows.get((job.job_id, key))
-        if rows is None:
-            rows = store.sorted_rows[(job.job_id, key)] = tuple(
-                access_detail_to_aws(d) for d in sort_details(job.report.details, key)
-            )
+        key = _sort_key(params.get("SortKey"))
+        rows = store.rows_of(job, key)
         start = 0
-        if Marker is not None:
-            start = store.markers.decode(Marker, job.job_id, key)
+        if marker is not None:
+            start = store.markers.decode(marker, job.job_id, key)
             if start > len(rows):
                 raise ServiceError(
                     "InvalidInput",
-                    f"The marker passed in the request was invalid. (marker {Marker!r})",
+                    f"The marker passed in the request was invalid. (marker {marker!r})",
                 )
-        page = page_of(rows, start, MaxItems if MaxItems is not None else DEFAULT_MAX_ITEMS)
+        page = page_of(rows, start, params.get("MaxItems", DEFAULT_MAX_ITEMS))
         response: dict[str, Any] = {
             "JobStatus": "COMPLETED",
             "JobCreationDate": job.created,
@@ -485,24 +423,66 @@ class ReportClient:
             response["Marker"] = store.markers.encode(job.job_id, key, page.next_start)
         return response
 
-    def report_of(self, job_id: str) -> Report:
-        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller."""
-        job = self._store.jobs.get(job_id)
+    def _job(self, job_id: str) -> _Job:
+        with self._store.lock:
+            job = self._store.jobs.get(job_id)
         if job is None or job.owner != self.caller:
             raise ServiceError("NoSuchEntity", f"Job {job_id} does not exist.")
+        return job
+
+    def report_of(self, job_id: str) -> Report:
+        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller."""
+        job = self._job(job_id)
         if job.report is None:
             assert job.failure is not None
             raise job.failure
         return job.report
 
-    def get_paginator(self, operation_name: str) -> _AccessReportPaginator:
-        """A paginator for ``get_organizations_access_report`` (botocore has none)."""
-        if operation_name != "get_organizations_access_report":
-            raise OrgAccessError(
+    # -- boto3 conventions ------------------------------------------------------
+    @property
+    def exceptions(self) -> ClientExceptions:
+        """``client.exceptions.NoSuchEntityException`` and friends, as on a boto3 client."""
+        return _EXCEPTIONS
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether :meth:`get_paginator` has a paginator for ``operation_name``."""
+        return operation_name == "get_organizations_access_report"
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """A botocore-style paginator for ``get_organizations_access_report`` (botocore has none).
+
+        It honours ``PaginationConfig`` (``MaxItems``, ``PageSize``,
+        ``StartingToken``) and offers ``build_full_result()``; see
+        :mod:`orgaccess.aws.paginate`.
+        """
+        if not self.can_paginate(operation_name):
+            raise PaginationError(
                 f"no paginator for {operation_name!r}; only get_organizations_access_report",
                 code="OperationNotPageableError",
             )
-        return _AccessReportPaginator(self)
+        return Paginator(self.get_organizations_access_report)
+
+    @property
+    def waiter_names(self) -> list[str]:
+        """The waiters :meth:`get_waiter` knows."""
+        return [WAITER_NAME]
+
+    def get_waiter(
+        self, waiter_name: str, *, sleep: Callable[[float], object] | None = None
+    ) -> Waiter:
+        """The ``organizations_access_report_complete`` waiter (see :mod:`orgaccess.aws.waiter`).
+
+        ``sleep`` replaces :func:`time.sleep` between polls, for example with a
+        function that advances the test's clock.
+        """
+        if waiter_name != WAITER_NAME:
+            raise OrgAccessError(
+                f"Waiter does not exist: {waiter_name!r}; only {WAITER_NAME!r}",
+                code="UnknownWaiter",
+            )
+        if sleep is None:
+            return Waiter(self.get_organizations_access_report)
+        return Waiter(self.get_organizations_access_report, sleep=sleep)
 
 
 def _sort_key(value: str | None) -> SortKey:
@@ -518,27 +498,18 @@ def paginate_access_report(
 ) -> Iterator[Mapping[str, Any]]:
     """Every page of a COMPLETED job, following markers; works with boto3's IAM client too.
 
-    Raises :class:`~orgaccess.errors.OrgAccessError` (code ``IN_PROGRESS`` or
+    Raises :class:`~orgaccess.errors.PaginationError` (code ``IN_PROGRESS`` or
     the job's failure code) when the job has no report to page through.
     """
     kwargs: dict[str, Any] = {"JobId": JobId}
     if SortKey is not None:
         kwargs["SortKey"] = SortKey
-    if PageSize is not None:
-        kwargs["MaxItems"] = PageSize
-    while True:
-        page = client.get_organizations_access_report(**kwargs)
-        status = page.get("JobStatus")
-        if status != "COMPLETED":
-            details = page.get("ErrorDetails") or {}
-            raise OrgAccessError(
-                f"job {JobId} is {status}" + (f": {details.get('Message')}" if details else ""),
-                code=details.get("Code", status),
-            )
-        yield page
-        if not page.get("IsTruncated"):
-            return
-        kwargs["Marker"] = page["Marker"]
+    config = {} if PageSize is None else {"PageSize": PageSize}
+    return iter(
+        Paginator(client.get_organizations_access_report).paginate(
+            PaginationConfig=config, **kwargs
+        )
+    )
 
 
 def iter_access_details(
@@ -547,21 +518,3 @@ def iter_access_details(
     """Every ``AccessDetail`` dict of a COMPLETED job, page by page."""
     for page in paginate_access_report(client, JobId=JobId, SortKey=SortKey, PageSize=PageSize):
         yield from page.get("AccessDetails", ())
-
-
-class _AccessReportPaginator:
-    """boto3-style paginator: ``paginate(JobId=..., SortKey=..., PaginationConfig=...)``."""
-
-    def __init__(self, client: ReportClient) -> None:
-        self._client = client
-
-    def paginate(
-        self,
-        *,
-        JobId: str,
-        SortKey: str | None = None,
-        PaginationConfig: Mapping[str, Any] | None = None,
-    ) -> Iterator[Mapping[str, Any]]:
-        """The pages of a COMPLETED job."""
-        size = (PaginationConfig or {}).get("PageSize")
-        return paginate_access_report(self._client, JobId=JobId, SortKey=SortKey, PageSize=size)

@@ -140,7 +140,9 @@ def read_options(
         strict=strict,
         namespace_map=check_namespace_map(namespace_map),
         known_namespaces=(
-            default_catalog().namespaces if known_namespaces is None else frozenset(known_namespaces)
+            default_catalog().namespaces
+            if known_namespaces is None
+            else frozenset(known_namespaces)
         ),
         max_problems=max_problems,
     )

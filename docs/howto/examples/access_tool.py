@@ -1,7 +1,6 @@
 """A small tool of your own: when was each service last used under an entity?
 
-It calls the IAM client it is given, so production code passes boto3's client
-and tests pass an ``orgaccess.ReportClient``.
+Production code, unchanged for tests: it creates its boto3 IAM client itself.
 """
 
 from __future__ import annotations
@@ -9,7 +8,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+
+import boto3
 
 
 class ReportFailedError(Exception):
@@ -17,13 +17,13 @@ class ReportFailedError(Exception):
 
 
 def last_used(
-    iam: Any,
     entity_path: str,
     *,
     page_size: int = 100,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, datetime | None]:
     """Namespace -> last access time (``None``: not used in the tracking period)."""
+    iam = boto3.client("iam")
     job_id = iam.generate_organizations_access_report(EntityPath=entity_path)["JobId"]
     while True:
         page = iam.get_organizations_access_report(JobId=job_id, MaxItems=page_size)

@@ -1,0 +1,140 @@
+"""``orgaccess serve``: a local IAM endpoint for the two report operations.
+
+The command line glue only: the server is :mod:`orgaccess.aws.server`.
+It prints ``serving http://HOST:PORT/`` on stdout once it listens, answers
+until SIGINT or SIGTERM, then closes its socket and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from ..aws.client import ReportClient
+from ..errors import ConfigurationError
+from ..formats.activity import read_activity
+from ..formats.snapshot import load_organization
+from ..model.catalog import default_catalog
+from ..model.events import ActivityIndex
+
+__all__ = ["add_parser", "run"]
+
+
+def _time(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2026-11-01T00:00:00Z)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range") from None
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in 0..86400")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``serve`` on the ``orgaccess`` command's subparsers."""
+    p = sub.add_parser("serve", help="a local IAM endpoint (Query protocol) for boto3 and the CLI")
+    p.add_argument("--org", required=True, metavar="ORG.json", help="organization snapshot")
+    p.add_argument(
+        "--events", nargs="*", default=[], metavar="PATH", help="CloudTrail / aggregated rows"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
+    p.add_argument(
+        "--clock", type=_time, metavar="TIME", help="a fixed time for every request (demos)"
+    )
+    p.add_argument(
+        "--job-duration",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds a job stays IN_PROGRESS (default 0)",
+    )
+    p.add_argument(
+        "--principals",
+        metavar="FILE",
+        help="JSON list of {access_key_id, arn, secret_access_key?, organizations_read?}",
+    )
+    p.add_argument(
+        "--allow-unverified-remote",
+        action="store_true",
+        help="allow binding beyond loopback without every principal's secret",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Serve until SIGINT / SIGTERM; returns the exit code."""
+    from ..aws.server import is_loopback, load_principals, make_server
+
+    principals = load_principals(args.principals) if args.principals else None
+    org = load_organization(args.org)
+    catalog = default_catalog()
+    for path in args.events:
+        if not os.path.exists(path):
+            raise ConfigurationError(f"--events {path}: no such file or directory")
+    index = ActivityIndex(until=args.clock, keep_history=args.clock is None)
+    load = read_activity(args.events, known_namespaces=catalog.namespaces, index=index)
+    fixed = args.clock
+    client = ReportClient(
+        org,
+        load.index,
+        clock=(lambda: fixed) if fixed is not None else None,
+        catalog=catalog,
+        job_duration=timedelta(seconds=args.job_duration),
+        organizations_read_denied=[p.arn for p in principals or () if not p.organizations_read],
+    )
+    server = make_server(
+        client,
+        args.host,
+        args.port,
+        principals=principals,
+        allow_unverified_remote=args.allow_unverified_remote,
+        log=lambda line: stderr.write(line + "\n"),
+    )
+    verified = principals is not None and all(p.secret_access_key for p in principals)
+    if not is_loopback(args.host) and not verified:
+        stderr.write(
+            f"orgaccess: WARNING: serving on {args.host} without verified principals: "
+            "anyone who can reach this port is the management account\n"
+        )
+
+    def stop(signum: int, _frame: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        stdout.write(f"serving http://{host}:{server.server_port}/\n")
+        stdout.flush()
+        server.serve_forever()
+    finally:
+        server.server_close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    stderr.write("orgaccess: stopped\n")
+    return 0
