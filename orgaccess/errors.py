@@ -15,9 +15,10 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── EventError                   (also ValueError)  an access event that cannot be built
     │   └── ActivityHorizonError                         a report needs an attempt the index dropped
     ├── IngestError                  (also ValueError)  unreadable activity input (strict mode)
-    └── ServiceError                                    an error the IAM API would return
-        (codes ValidationError, InvalidInput, NoSuchEntity,
-         ReportGenerationLimitExceeded, AccessDenied)
+    ├── ServiceError                                    an error the IAM API would return
+    │   (codes ValidationError, InvalidInput, NoSuchEntity,
+    │    ReportGenerationLimitExceeded, AccessDenied)
+    └── ChangeSetError               (also ValueError)  proposed SCP changes AWS would refuse; ``.problems``
 
 Library code never prints or exits; only the command line does.
 """
@@ -32,6 +33,7 @@ import attrs
 __all__ = [
     "ActivityHorizonError",
     "CatalogError",
+    "ChangeSetError",
     "EventError",
     "IngestError",
     "InvalidEntityPathError",
@@ -170,3 +172,18 @@ class ServiceError(OrgAccessError):
             "Error": {"Code": self.code, "Message": self.message, "Type": "Sender"},
             "ResponseMetadata": {"HTTPStatusCode": self.http_status},
         }
+
+
+class ChangeSetError(OrgAccessError, ValueError):
+    """Proposed SCP changes that AWS Organizations would refuse; ``problems`` lists every one.
+
+    Each problem's location names the edit (``changes[2] (detach p-... from ou-...)``)
+    and its message starts with the exception AWS would raise
+    (``ConstraintViolationException (POLICY_NUMBER_LIMIT_EXCEEDED): ...``).
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        n = len(self.problems)
+        head = f"{n} change{'s' if n != 1 else ''} AWS would refuse"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
