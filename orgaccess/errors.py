@@ -18,7 +18,7 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── ServiceError                                    an error the IAM API would return
     │   (codes ValidationError, InvalidInput, NoSuchEntity,
     │    ReportGenerationLimitExceeded, AccessDenied)
-    └── ChangeSetError               (also ValueError)  proposed SCP changes AWS would refuse; ``.problems``
+    └── ChangeSetError               (also ValueError)  SCP edits AWS would refuse; ``.problems``
 
 Library code never prints or exits; only the command line does.
 """

@@ -54,7 +54,7 @@ from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.changes import Change, apply_changes
 from ..model.events import ActivityIndex, LastAccess, ensure_utc, from_micros, to_micros
 from ..model.ids import AccountId, EntityId, EntityPath, OuId, RootId
-from ..model.organization import Organization
+from ..model.organization import Organization, OrganizationalUnit, Root
 from .evaluation import Evaluator, Explanation, ResourceMode, StatementRef
 
 __all__ = [
@@ -257,13 +257,14 @@ def _entity_totals(
                 total[i] += d
             seen.setdefault(level, set()).add(row.account_id)
     found: list[EntityImpact] = []
-    for entity in (org.root, *org.organizational_units):
+    containers: list[Root | OrganizationalUnit] = [org.root, *org.organizational_units]
+    for entity in containers:
         was = before.allowed_namespaces(entity.id)
         now = after.allowed_namespaces(entity.id)
-        total = counts.get(entity.id)
-        if total is None and was == now:
+        totals = counts.get(entity.id)
+        if totals is None and was == now:
             continue
-        cut, used, added = total or (0, 0, 0)
+        cut, used, added = totals or (0, 0, 0)
         found.append(
             EntityImpact(
                 entity_id=entity.id,
@@ -312,10 +313,10 @@ def impact(
     # Group the accounts: same parent after, same SCP ids at every level before and after.
     chains_before, chains_after = _Chains(organization), _Chains(changed)
     groups: dict[tuple[object, _Key, _Key], list[AccountId]] = {}
-    for account in changed.accounts:
-        key_before = chains_before.key(account.id)
-        key_after = chains_after.key(account.id)
-        groups.setdefault((account.parent_id, key_before, key_after), []).append(account.id)
+    for member in changed.accounts:
+        key_before = chains_before.key(member.id)
+        key_after = chains_after.key(member.id)
+        groups.setdefault((member.parent_id, key_before, key_after), []).append(member.id)
 
     rows: list[AccessChange] = []
     for members in groups.values():

@@ -35,13 +35,15 @@ skipped and recorded; the edits after it are still checked, so one
 >>> after = apply_changes(org, [AttachPolicy(policy=deny, target="ou-f6g7-aaaaaaaa")])
 >>> sorted(str(p.id) for p in after.scps_attached("ou-f6g7-aaaaaaaa"))
 ['p-FullAWSAccess', 'p-denys3only']
->>> apply_changes(org, [DetachPolicy(policy_id="p-FullAWSAccess", target="222222222222"),
-...                     MoveAccount(account_id="333333333333", parent_id="r-f6g7")])
-Traceback (most recent call last):
-...
-orgaccess.errors.ChangeSetError: 2 changes AWS would refuse:
-  - changes[0] (detach p-FullAWSAccess from 222222222222): ConstraintViolationException (MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED): 222222222222 would have no SCP attached; AWS keeps at least one on every root, OU and account
-  - changes[1] (move 333333333333 to r-f6g7): AccountNotFoundException: 333333333333 is not an account of organization o-a1b2c3d4e5
+>>> from orgaccess.errors import ChangeSetError
+>>> try:
+...     apply_changes(org, [DetachPolicy(policy_id="p-FullAWSAccess", target="222222222222"),
+...                         MoveAccount(account_id="333333333333", parent_id="r-f6g7")])
+... except ChangeSetError as exc:
+...     for problem in exc.problems:
+...         print(problem.location, "->", problem.message.split(" ")[0].rstrip(":"))
+changes[0] (detach p-FullAWSAccess from 222222222222) -> ConstraintViolationException
+changes[1] (move 333333333333 to r-f6g7) -> AccountNotFoundException
 """
 
 from __future__ import annotations
