@@ -8,9 +8,11 @@ change. Nothing is read or written and no clock is consulted: ``as_of`` is
 required.
 
 Work grows with the distinct SCP chains, not with the accounts: accounts
-that share their parent and the SCP ids at every level, before and after,
+that have the same SCP ids at every level of their path, before and after,
 are one group, evaluated and explained once (the :class:`Evaluator` also
-caches per policy combination); per account only the activity is looked up.
+caches per policy combination). Per account, only the activity is looked up
+and the group's explanation is carried over, each level named by the id at
+the same position of the account's own path.
 
 >>> from datetime import datetime, timezone
 >>> from orgaccess.model.catalog import ServiceCatalog
@@ -54,7 +56,7 @@ from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.changes import Change, apply_changes
 from ..model.events import ActivityIndex, LastAccess, ensure_utc, from_micros, to_micros
 from ..model.ids import AccountId, EntityId, EntityPath, OuId, RootId
-from ..model.organization import Organization, OrganizationalUnit, Root
+from ..model.organization import Account, Organization, OrganizationalUnit, Root
 from .evaluation import Evaluator, Explanation, ResourceMode, StatementRef
 
 __all__ = [
@@ -179,24 +181,28 @@ _Key = tuple[frozenset[str], ...] | None  # None: not limited by SCPs
 
 
 class _Chains:
-    """Per account: the SCP ids at each level of its path (memoised per level)."""
+    """Per account: the SCP ids at each level of its path (memoised per root and OU)."""
 
     def __init__(self, org: Organization) -> None:
         self.org = org
-        self._levels: dict[str, frozenset[str]] = {}
+        self._containers: dict[str, tuple[frozenset[str], ...]] = {}
 
-    def key(self, account: AccountId) -> _Key:
+    def _attached(self, entity: EntityId) -> frozenset[str]:
+        return frozenset(str(p) for p in self.org.scp_ids_attached(entity))
+
+    def _container(self, entity: RootId | OuId) -> tuple[frozenset[str], ...]:
+        key = self._containers.get(entity)
+        if key is None:
+            parent = self.org.parent_of(entity)
+            above = () if parent is None else self._container(parent)
+            key = self._containers[entity] = (*above, self._attached(entity))
+        return key
+
+    def key(self, account: Account) -> _Key:
         org = self.org
-        if not org.scp_enabled or org.is_management_account(account):
+        if not org.scp_enabled or org.is_management_account(account.id):
             return None
-        levels = self._levels
-        parts: list[frozenset[str]] = []
-        for level in org.parent_chain(account):
-            attached = levels.get(level)
-            if attached is None:
-                attached = levels[level] = frozenset(str(p) for p in org.scp_ids_attached(level))
-            parts.append(attached)
-        return tuple(parts)
+        return (*self._container(account.parent_id), self._attached(account.id))
 
 
 def _last_attempt(
@@ -216,12 +222,17 @@ def _last_attempt(
 
 
 def _rebase(
-    refs: tuple[StatementRef, ...], old: EntityId, new: EntityId
+    refs: tuple[StatementRef, ...], moved: dict[EntityId, EntityId]
 ) -> tuple[StatementRef, ...]:
-    """The refs of one account's explanation, for another account of the same group."""
-    if not any(r.level == old for r in refs):
+    """One account's explanation refs, for another account with the same SCP ids per level.
+
+    Explanations depend on the policies at each level and name the level by
+    position, so the other account's refs are these with each level id
+    replaced by the id at the same position of its own path.
+    """
+    if not moved or not any(r.level in moved for r in refs):
         return refs
-    return tuple(attrs.evolve(r, level=new) if r.level == old else r for r in refs)
+    return tuple(attrs.evolve(r, level=moved[r.level]) if r.level in moved else r for r in refs)
 
 
 def _activity_counts(
@@ -247,15 +258,27 @@ def _entity_totals(
     rows: Iterable[AccessChange],
 ) -> tuple[EntityImpact, ...]:
     org = after.organization
-    counts: dict[EntityId, list[int]] = {}
-    seen: dict[EntityId, set[AccountId]] = {}
+    per_account: dict[AccountId, list[int]] = {}
+    paths: dict[AccountId, EntityPath] = {}
     for row in rows:
-        delta = (int(row.cut_off), int(row.cut_off and row.used), int(row.newly_allowed))
-        for level in row.entity_path.entities[:-1]:
-            total = counts.setdefault(level, [0, 0, 0])
-            for i, d in enumerate(delta):
-                total[i] += d
-            seen.setdefault(level, set()).add(row.account_id)
+        delta = per_account.get(row.account_id)
+        if delta is None:
+            delta = per_account[row.account_id] = [0, 0, 0]
+            paths[row.account_id] = row.entity_path
+        delta[0] += row.cut_off
+        delta[1] += row.cut_off and row.used
+        delta[2] += row.newly_allowed
+    counts: dict[EntityId, list[int]] = {}
+    for account, delta in per_account.items():
+        for level in paths[account].entities[:-1]:
+            total = counts.get(level)
+            if total is None:
+                counts[level] = [*delta, 1]
+            else:
+                total[0] += delta[0]
+                total[1] += delta[1]
+                total[2] += delta[2]
+                total[3] += 1
     found: list[EntityImpact] = []
     containers: list[Root | OrganizationalUnit] = [org.root, *org.organizational_units]
     for entity in containers:
@@ -264,14 +287,14 @@ def _entity_totals(
         totals = counts.get(entity.id)
         if totals is None and was == now:
             continue
-        cut, used, added = totals or (0, 0, 0)
+        cut, used, added, affected = totals or (0, 0, 0, 0)
         found.append(
             EntityImpact(
                 entity_id=entity.id,
                 entity_path=org.path_of(entity.id),
                 services_removed=frozenset(was - now),
                 services_added=frozenset(now - was),
-                accounts_affected=len(seen.get(entity.id, ())),
+                accounts_affected=affected,
                 cut_off=cut,
                 used_cut_off=used,
                 newly_allowed=added,
@@ -310,45 +333,56 @@ def impact(
     end = to_micros(as_of)
     start = to_micros(as_of - timedelta(days=window_days))
 
-    # Group the accounts: same parent after, same SCP ids at every level before and after.
+    # Group the accounts by the SCP ids at every level, before and after: each group
+    # is evaluated and explained once, on its first account.
     chains_before, chains_after = _Chains(organization), _Chains(changed)
-    groups: dict[tuple[object, _Key, _Key], list[AccountId]] = {}
+    groups: dict[tuple[_Key, _Key], list[AccountId]] = {}
     for member in changed.accounts:
-        key_before = chains_before.key(member.id)
-        key_after = chains_after.key(member.id)
-        groups.setdefault((member.parent_id, key_before, key_after), []).append(member.id)
+        key = (chains_before.key(organization.account(member.id)), chains_after.key(member))
+        groups.setdefault(key, []).append(member.id)
 
+    # Explanations depend only on the SCPs after the change: one per (chain after, service).
+    explained: dict[_Key, tuple[AccountId, dict[str, Explanation]]] = {}
     rows: list[AccessChange] = []
-    for members in groups.values():
+    for (_key_before, key_after), members in groups.items():
         rep = members[0]
         was = before.allowed_namespaces(rep)
         now = after.allowed_namespaces(rep)
         flipped = sorted(was ^ now)
         if not flipped:
             continue
-        explained: dict[str, Explanation] = {ns: after.explain(rep, ns) for ns in flipped}
+        witness, known = explained.setdefault(key_after, (rep, {}))
+        for namespace in flipped:
+            if namespace not in known:
+                known[namespace] = after.explain(witness, namespace)
+        names = {ns: catalog.report_name(ns) for ns in flipped}
+        witness_chain = changed.parent_chain(witness)
         for account in members:
             path = changed.path_of(account)
+            moved: dict[EntityId, EntityId] = {
+                old: new
+                for old, new in zip(witness_chain, path.entities, strict=True)
+                if old != new
+            }
             for namespace in flipped:
-                why = explained[namespace]
+                why = known[namespace]
+                level = why.deciding_level
+                reason = why.reason
+                if level is not None and level in moved:
+                    reason = reason.replace(f"at {level} ", f"at {moved[level]} ")
+                    level = moved[level]
                 rows.append(
                     AccessChange(
                         account_id=account,
                         entity_path=path,
                         namespace=namespace,
-                        service_name=catalog.report_name(namespace),
+                        service_name=names[namespace],
                         allowed_before=namespace in was,
                         allowed_after=namespace in now,
                         last_attempt=_last_attempt(activity, account, namespace, start, end),
-                        reason=(
-                            why.reason
-                            if account == rep
-                            else why.reason.replace(f"at {rep} ", f"at {account} ")
-                        ),
-                        deciding=_rebase(why.deciding, rep, account),
-                        deciding_level=(
-                            account if why.deciding_level == rep else why.deciding_level
-                        ),
+                        reason=reason,
+                        deciding=_rebase(why.deciding, moved),
+                        deciding_level=level,
                     )
                 )
     rows.sort(key=lambda r: (str(r.entity_path), r.namespace))
