@@ -2,14 +2,14 @@
 
 An edit is one call AWS Organizations would take:
 
-=====================  ====================================================
-edit                   AWS call
-=====================  ====================================================
-:class:`AttachPolicy`  ``CreatePolicy`` (for a new document) + ``AttachPolicy``
-:class:`DetachPolicy`  ``DetachPolicy``
-:class:`ReplacePolicy` ``UpdatePolicy`` with new ``Content``
-:class:`MoveAccount`   ``MoveAccount``
-=====================  ====================================================
+========================  =========================================================
+edit                      AWS call
+========================  =========================================================
+:class:`AttachPolicy`     ``CreatePolicy`` (for a new document) + ``AttachPolicy``
+:class:`DetachPolicy`     ``DetachPolicy``
+:class:`ReplacePolicy`    ``UpdatePolicy`` with new ``Content``
+:class:`MoveAccount`      ``MoveAccount``
+========================  =========================================================
 
 :func:`apply_changes` applies a sequence of edits in order, as the calls
 would run one after another, and returns the new :class:`Organization`.
