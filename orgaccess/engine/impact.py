@@ -385,7 +385,8 @@ def impact(
                         deciding_level=level,
                     )
                 )
-    rows.sort(key=lambda r: (str(r.entity_path), r.namespace))
+    text = {a: str(changed.path_of(a)) for a in {r.account_id for r in rows}}
+    rows.sort(key=lambda r: (text[r.account_id], r.namespace))
     pairs, accounts = _activity_counts(organization, activity, start, end)
     return Impact(
         as_of=as_of,
