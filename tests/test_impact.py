@@ -28,7 +28,7 @@ from orgaccess import (
     impact,
 )
 from orgaccess.cli.demo import DEMO_AS_OF, demo_events
-from orgaccess.errors import EventError
+from orgaccess.errors import ConfigurationError, InvalidTimeError
 from orgaccess.model.events import AccessEvent
 from orgaccess.model.ids import AccountId
 
@@ -243,10 +243,10 @@ def test_the_management_accounts_activity_is_not_counted_as_evidence() -> None:
 
 def test_as_of_must_be_aware_and_window_days_a_non_negative_integer() -> None:
     org = _one_account_org().build()
-    with pytest.raises(EventError, match="naive"):
+    with pytest.raises(InvalidTimeError, match="naive"):
         impact(org, ActivityIndex(), [], as_of=datetime(2026, 1, 1), catalog=CATALOG)
     for bad in (-1, True, 1.5):
-        with pytest.raises(ValueError, match="window_days"):
+        with pytest.raises(ConfigurationError, match="window_days"):
             impact(org, ActivityIndex(), [], as_of=DEMO_AS_OF, window_days=bad, catalog=CATALOG)  # type: ignore[arg-type]
 
 

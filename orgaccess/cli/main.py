@@ -118,7 +118,7 @@ def _load_activity(
     stderr.write(
         f"activity: {summary.records_read} CloudTrail records read, {summary.counted} counted"
         + (f" (skipped {skipped})" if skipped else "")
-        + f"; {load.rows.rows_read} aggregated rows read, {load.rows.folded} folded"
+        + f"; {load.rows.records_read} aggregated rows read, {load.rows.counted} folded"
         + (f"; {load.after_until} after --as-of left out" if load.after_until else "")
         + "\n"
     )

@@ -52,9 +52,11 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from .._time import ensure_utc
+from ..errors import ConfigurationError
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.changes import Change, apply_changes
-from ..model.events import ActivityIndex, LastAccess, ensure_utc, from_micros, to_micros
+from ..model.events import ActivityIndex, LastAccess, from_micros, to_micros
 from ..model.ids import AccountId, EntityId, EntityPath, OuId, RootId
 from ..model.organization import Account, Organization, OrganizationalUnit, Root
 from .evaluation import Evaluator, Explanation, ResourceMode, StatementRef
@@ -319,12 +321,14 @@ def impact(
 
     An attempt counts as use when ``as_of - window_days <= time <= as_of``.
     Raises :class:`~orgaccess.errors.ChangeSetError` listing every edit AWS
-    would refuse; :class:`~orgaccess.errors.ActivityHorizonError` when an
+    would refuse; :class:`~orgaccess.errors.ConfigurationError` for a bad
+    ``window_days``; :class:`~orgaccess.errors.InvalidTimeError` for a naive
+    ``as_of``; :class:`~orgaccess.errors.ActivityHorizonError` when an
     account's last attempt in the window was not kept by ``activity``.
     """
     as_of = ensure_utc(as_of, what="as_of")
     if not isinstance(window_days, int) or isinstance(window_days, bool) or window_days < 0:
-        raise ValueError(f"window_days must be a non-negative integer, got {window_days!r}")
+        raise ConfigurationError(f"window_days must be a non-negative integer, got {window_days!r}")
     edits = tuple(changes)
     changed = apply_changes(organization, edits)
     catalog = catalog if catalog is not None else default_catalog()
