@@ -80,14 +80,14 @@ def test_a_deny_that_cuts_off_a_used_service_exits_3_and_lists_each_account(
     code, out, err = run(
         *base_args(files), "--attach", files["deny-lambda.json"], "--to", WORKLOADS
     )
-    assert code == 3
+    assert code == 6
     users = demo_lambda_users()
     assert f"Used in the window and cut off: {len(users)}" in out
     for account in users:
         line = next(x for x in out.splitlines() if x.startswith(account))
         assert " lambda " in line
         assert "(deny-lambda) at ou-ex12-workloads Statement[0] (DenyLambda)" in line
-    assert "would be cut off (exit 3)" in err
+    assert "would be cut off (exit 6)" in err
 
 
 def test_a_deny_of_an_unused_service_exits_0(files: dict[str, str]) -> None:
@@ -102,7 +102,7 @@ def test_a_deny_of_an_unused_service_exits_0(files: dict[str, str]) -> None:
         and str(e.account_id) in {"222233334444", "333344445555"}
         and e.time >= DEMO_AS_OF - timedelta(days=90)
     }
-    assert code == (3 if users else 0)
+    assert code == (6 if users else 0)
     assert "Used in the window and cut off: " in out
 
 
@@ -110,7 +110,7 @@ def test_no_activity_counted_is_not_no_impact(files: dict[str, str]) -> None:
     code, _out, err = run(
         *base_args(files, "empty.csv"), "--attach", files["deny-lambda.json"], "--to", WORKLOADS
     )
-    assert code == 4
+    assert code == 3
     assert "no activity record was counted" in err
 
 
@@ -118,7 +118,7 @@ def test_no_activity_in_the_window_is_not_no_impact(files: dict[str, str]) -> No
     code, out, err = run(
         *base_args(files, "old.csv"), "--attach", files["deny-lambda.json"], "--to", WORKLOADS
     )
-    assert code == 4
+    assert code == 3
     assert "attempted anything in the 90 days" in err
     assert "Used in the window and cut off: 0" in out
     # A longer window sees the old attempt: now it is a used service cut off.
@@ -131,7 +131,7 @@ def test_no_activity_in_the_window_is_not_no_impact(files: dict[str, str]) -> No
         "--to",
         WORKLOADS,
     )
-    assert code == 3
+    assert code == 6
 
 
 def test_refused_changes_exit_1_and_are_all_listed(files: dict[str, str]) -> None:
@@ -166,7 +166,7 @@ def test_edits_run_in_command_line_order(files: dict[str, str]) -> None:
     attach = ["--attach", files["deny-lambda.json"], "--to", "777788889999"]
     detach = ["--detach", "p-FullAWSAccess", "--from", "777788889999"]
     code, _out, _err = run(*base_args(files), *attach, *detach)
-    assert code in (0, 3)
+    assert code in (0, 6)
     code, _out, err = run(*base_args(files), *detach, *attach)
     assert code == 1
     assert "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED" in err
@@ -202,7 +202,7 @@ def test_json_output_has_every_changed_access(files: dict[str, str]) -> None:
         "--to",
         WORKLOADS,
     )
-    assert code == 3
+    assert code == 6
     data = json.loads(out)
     assert data["breaks_used_access"] is True
     used = {
@@ -225,7 +225,7 @@ def test_html_output_is_one_escaped_page(files: dict[str, str]) -> None:
         "--to",
         WORKLOADS,
     )
-    assert code == 3
+    assert code == 6
     assert out.startswith("<!DOCTYPE html>")
     assert out.count("<table>") == 3
     assert "(deny-lambda) at ou-ex12-workloads" in out
@@ -246,7 +246,7 @@ def test_replace_and_move_from_the_command_line(files: dict[str, str], tmp_path:
         "--to-parent",
         "ou-ex12-prod0001",
     )
-    assert code in (0, 3)
+    assert code in (0, 6)
     data = json.loads(out)
     sandbox = {"888899990000", "999900001111"}
     cut = {

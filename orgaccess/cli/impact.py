@@ -6,23 +6,30 @@ TARGET``, ``--replace POLICY_ID=POLICY.json``, ``--move ACCOUNT --to-parent
 PARENT``; each may repeat. ``--attach`` takes a policy file (a new SCP) or the
 id of an existing one.
 
-Exit codes (for a pipeline that gates a merge on them):
+Exit codes (for a pipeline that gates a merge on them; the meanings are
+those of the command line's shared table, so 3 means "no activity" for every
+command):
 
 ====  =========================================================================
 0     no service used in the window is cut off
 1     bad input: an unreadable file, an invalid snapshot or policy, or edits
       AWS would refuse (every refusal is listed on standard error)
 2     usage error
-3     some account loses a service it used in the window
-4     no activity to judge by: no record was counted, or none of the accounts
+3     no activity to judge by: no record was counted, or none of the accounts
       SCPs limit attempted anything in the window (the change may still cut off
       something in use; orgaccess will not say "no impact" without data)
+6     some account loses a service it used in the window
 ====  =========================================================================
+
+The module stands on its own (it imports nothing from
+:mod:`orgaccess.cli.main`, which registers it): :func:`add_parser` adds the
+subcommand and :func:`run` does the work and returns the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import html
 import json
 import os
@@ -30,10 +37,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from .._time import format_instant, parse_instant
 from ..engine.evaluation import StatementRef
 from ..engine.impact import DEFAULT_WINDOW_DAYS, AccessChange, Impact, impact
-from ..errors import ChangeSetError
-from ..model.catalog import default_catalog
+from ..errors import ChangeSetError, InvalidTimeError, SnapshotError
+from ..formats.activity import read_activity
+from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.changes import (
     AttachPolicy,
     Change,
@@ -42,30 +51,87 @@ from ..model.changes import (
     ProposedPolicy,
     ReplacePolicy,
 )
+from ..model.events import ActivityIndex
 from ..model.ids import PolicyId
-from .main import (
-    EXIT_BAD_INPUT,
-    EXIT_OK,
-    _BadInputError,
-    _iso,
-    _load_activity,
-    _load_org,
-    _parse_time,
-    _positive_int,
-)
+from ..model.organization import Organization
 
 __all__ = [
+    "EXIT_BAD_INPUT",
     "EXIT_NO_ACTIVITY",
+    "EXIT_OK",
+    "EXIT_USAGE",
     "EXIT_USED_ACCESS_CUT_OFF",
-    "add_impact_parser",
+    "add_parser",
     "changes_from",
     "impact_json",
+    "run",
 ]
 
-#: Some account loses a service it used in the window.
-EXIT_USED_ACCESS_CUT_OFF = 3
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
 #: No activity in the window to judge by.
-EXIT_NO_ACTIVITY = 4
+EXIT_NO_ACTIVITY = 3
+#: Some account loses a service it used in the window.
+EXIT_USED_ACCESS_CUT_OFF = 6
+
+
+class _BadInputError(Exception):
+    """A problem with the user's input: one line on standard error, exit code 1."""
+
+
+def _iso(value: datetime) -> str:
+    return format_instant(value)
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        return parse_instant(text, naive="utc")
+    except InvalidTimeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def _load_org(path: str) -> Organization:
+    from ..formats.snapshot import load_organization
+
+    try:
+        return load_organization(path)
+    except SnapshotError as exc:
+        first = exc.problems[0] if exc.problems else exc.message
+        more = len(exc.problems) - 1
+        tail = f" (and {more} more; run 'orgaccess validate --org {path}')" if more > 0 else ""
+        raise _BadInputError(f"{path}: invalid snapshot: {first}{tail}") from None
+
+
+def _load_activity(
+    paths: Sequence[str], until: datetime, catalog: ServiceCatalog, stderr: TextIO
+) -> ActivityIndex:
+    for path in paths:
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+    load = read_activity(
+        paths, known_namespaces=catalog.namespaces, index=ActivityIndex(until=until)
+    )
+    stderr.write(
+        f"activity: {load.cloudtrail.records_read} CloudTrail records read, "
+        f"{load.cloudtrail.counted} counted; {load.rows.records_read} aggregated rows read, "
+        f"{load.rows.counted} folded"
+        + (f"; {load.after_until} after --as-of left out" if load.after_until else "")
+        + (f"; {len(load.problems)} problems (first: {load.problems[0]})" if load.problems else "")
+        + "\n"
+    )
+    return load.index
+
 
 # Which option opens an edit, and the option that must follow it.
 _PAIRS = {"--attach": "--to", "--detach": "--from", "--move": "--to-parent"}
@@ -387,26 +453,35 @@ def _html(result: Impact, names: dict[str, str]) -> str:
 
 
 # -- the command --------------------------------------------------------------------
-def _cmd_impact(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run ``orgaccess impact``; returns the exit code."""
+    try:
+        return _run(args, stdout, stderr)
+    except _BadInputError as exc:
+        stderr.write(f"orgaccess: {exc}\n")
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         changes = changes_from(getattr(args, "steps", None) or [])
     except _UsageError as exc:
         stderr.write(f"orgaccess impact: error: {exc}\n")
-        return 2
+        return EXIT_USAGE
     if not changes:
         stderr.write(
             "orgaccess impact: error: give at least one change (--attach, --detach, --replace, "
             "--move)\n"
         )
-        return 2
+        return EXIT_USAGE
     org = _load_org(args.org)
     catalog = default_catalog()
     now: datetime = args.as_of or datetime.now(UTC)
-    load = _load_activity(args.events, now, catalog, stderr)
+    index = _load_activity(args.events, now, catalog, stderr)
     try:
         result = impact(
             org,
-            load.index,
+            index,
             changes,
             as_of=now,
             window_days=args.window_days,
@@ -424,37 +499,37 @@ def _cmd_impact(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
         stdout.write(_html(result, names) + "\n")
     else:
         stdout.write(_table(result, names) + "\n")
-    if len(load.index) == 0:
+    if len(index) == 0:
         stderr.write(
             "orgaccess impact: no activity record was counted from --events, so nothing can be "
-            "said about what is in use; not claiming 'no impact' (exit 4)\n"
+            "said about what is in use; not claiming 'no impact' (exit 3)\n"
         )
         return EXIT_NO_ACTIVITY
     if result.breaks_used_access:
         stderr.write(
             f"orgaccess impact: {len(result.used_cut_off)} (account, service) pairs used in the "
-            f"last {result.window_days} days would be cut off (exit 3)\n"
+            f"last {result.window_days} days would be cut off (exit 6)\n"
         )
         return EXIT_USED_ACCESS_CUT_OFF
     if result.activity_in_window == 0:
         stderr.write(
             f"orgaccess impact: no account that SCPs limit attempted anything in the "
             f"{result.window_days} days up to {_iso(result.as_of)}; not claiming 'no impact' "
-            "(exit 4)\n"
+            "(exit 3)\n"
         )
         return EXIT_NO_ACTIVITY
     return EXIT_OK
 
 
-def add_impact_parser(sub: Any) -> None:
-    """Register ``orgaccess impact`` on the command line's subparsers."""
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``orgaccess impact`` to the command line's subparsers; returns its parser."""
     p: argparse.ArgumentParser = sub.add_parser(
         "impact",
         help="what a proposed SCP change would cut off that accounts used recently",
         description="Apply proposed SCP edits to a copy of the organization and list every "
         "(account, service) whose access changes, with the last attempt in the window. "
         "Exit codes: 0 nothing used is cut off, 1 bad input or edits AWS would refuse, "
-        "2 usage, 3 a service used in the window is cut off, 4 no activity to judge by.",
+        "2 usage, 3 no activity to judge by, 6 a service used in the window is cut off.",
     )
     p.add_argument("--org", required=True, metavar="ORG.json", help="organization snapshot")
     p.add_argument(
@@ -482,14 +557,14 @@ def add_impact_parser(sub: Any) -> None:
     edits.add_argument("--to-parent", action=_Step, metavar="PARENT", help="root or OU id")
     p.add_argument(
         "--window-days",
-        type=_positive_int,
+        type=_days,
         default=DEFAULT_WINDOW_DAYS,
         metavar="N",
         help=f"an attempt in the N days up to --as-of makes a service used (default: "
         f"{DEFAULT_WINDOW_DAYS})",
     )
     p.add_argument(
-        "--as-of", type=_parse_time, metavar="TIME", help="the time to judge at (default: now)"
+        "--as-of", type=_as_of, metavar="TIME", help="the time to judge at (default: now)"
     )
     p.add_argument("--output", choices=["table", "json", "html"], default="table")
     p.add_argument(
@@ -499,4 +574,5 @@ def add_impact_parser(sub: Any) -> None:
         help="resource-level SCP evaluation (default: precise)",
     )
     p.add_argument("--partition", default="aws", metavar="NAME", help="ARN partition (aws)")
-    p.set_defaults(handler=_cmd_impact, steps=[])
+    p.set_defaults(handler=run, steps=[])
+    return p

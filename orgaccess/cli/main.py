@@ -506,9 +506,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="a report on the built-in example organization")
     demo.set_defaults(handler=_cmd_demo)
-    from .impact import add_impact_parser  # here: cli/impact.py imports this module
+    from . import impact
 
-    add_impact_parser(sub)
+    impact.add_parser(sub)
     return parser
 
 
