@@ -7,6 +7,7 @@ from .aws.client import ReportClient, iter_access_details, paginate_access_repor
 from .aws.mock import attach, mock_iam
 from .aws.shapes import access_detail_from_aws, access_detail_to_aws
 from .engine.evaluation import Evaluator, Explanation
+from .engine.impact import AccessChange, EntityImpact, Impact, impact
 from .engine.report import (
     AccessDetail,
     PolicyScope,
@@ -16,6 +17,7 @@ from .engine.report import (
 )
 from .engine.sorting import SortKey, sort_details
 from .errors import (
+    ChangeSetError,
     ConfigurationError,
     IngestError,
     InvalidTimeError,
@@ -38,6 +40,14 @@ from .formats.snapshot import (
     to_snapshot,
 )
 from .model.catalog import AWS_REPORT_SERVICE_NAMES, Service, ServiceCatalog, default_catalog
+from .model.changes import (
+    AttachPolicy,
+    DetachPolicy,
+    MoveAccount,
+    ProposedPolicy,
+    ReplacePolicy,
+    apply_changes,
+)
 from .model.events import AccessEvent, ActivityIndex
 from .model.ids import (
     AccountId,
@@ -62,15 +72,22 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AWS_REPORT_SERVICE_NAMES",
+    "AccessChange",
     "AccessDetail",
     "AccessEvent",
     "Account",
     "AccountId",
     "ActivityIndex",
+    "AttachPolicy",
+    "ChangeSetError",
+    "DetachPolicy",
+    "EntityImpact",
     "EntityKind",
     "EntityPath",
     "Evaluator",
     "Explanation",
+    "Impact",
+    "MoveAccount",
     "OrgAccessError",
     "Organization",
     "OrganizationBuilder",
@@ -82,6 +99,8 @@ __all__ = [
     "PolicyDocumentError",
     "PolicyId",
     "PolicyScope",
+    "ProposedPolicy",
+    "ReplacePolicy",
     "Report",
     "ReportClient",
     "ReportFailedError",
@@ -107,6 +126,8 @@ __all__ = [
     "access_detail_from_aws",
     "access_detail_to_aws",
     "attach",
+    "apply_changes",
+    "impact",
     "iter_access_details",
     "load_organization",
     "mock_iam",

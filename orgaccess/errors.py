@@ -23,6 +23,7 @@ the AWS error code where one applies (``None`` otherwise)::
     │                                                     or a job with no pages to walk
     ├── WaiterError                                      a waiter gave up (``reason``)
     ├── ReportFailedError                                a report AWS would end as a FAILED job
+    ├── ChangeSetError               (also ValueError)   SCP edits AWS would refuse; ``.problems``
     └── ServiceError                                     an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
          ReportGenerationLimitExceeded, AccessDenied, ParamValidationError;
@@ -46,6 +47,7 @@ import attrs
 __all__ = [
     "ActivityHorizonError",
     "CatalogError",
+    "ChangeSetError",
     "ConfigurationError",
     "EventError",
     "IngestError",
@@ -255,3 +257,18 @@ class ServiceError(OrgAccessError):
             "Error": {"Code": self.code, "Message": self.message, "Type": "Sender"},
             "ResponseMetadata": {"HTTPStatusCode": self.http_status},
         }
+
+
+class ChangeSetError(OrgAccessError, ValueError):
+    """Proposed SCP changes that AWS Organizations would refuse; ``problems`` lists every one.
+
+    Each problem's location names the edit (``changes[2] (detach p-... from ou-...)``)
+    and its message starts with the exception AWS would raise
+    (``ConstraintViolationException (POLICY_NUMBER_LIMIT_EXCEEDED): ...``).
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        n = len(self.problems)
+        head = f"{n} change{'s' if n != 1 else ''} AWS would refuse"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

@@ -20,26 +20,22 @@ PACKAGES = [
     "orgaccess.aws",
     "orgaccess.cli",
 ]
-MODULES = [
-    "orgaccess.errors",
-    "orgaccess._time",
-    "orgaccess.model.ids",
-    "orgaccess.model.policy",
-    "orgaccess.model.catalog",
-    "orgaccess.model.events",
-    "orgaccess.model.organization",
-    "orgaccess.engine.evaluation",
-    "orgaccess.engine.arnmatch",
-    "orgaccess.engine.report",
-    "orgaccess.engine.sorting",
-    "orgaccess.formats.snapshot",
-    "orgaccess.formats.cloudtrail",
-    "orgaccess.formats.rows",
-    "orgaccess.formats.activity",
-    "orgaccess.aws.client",
-    "orgaccess.aws.paging",
-    "orgaccess.aws.shapes",
-]
+
+
+def _public_modules() -> list[str]:
+    """Every public module of the package (no underscore in any part of its name)."""
+    import pkgutil
+
+    import orgaccess
+
+    names = []
+    for info in pkgutil.walk_packages(orgaccess.__path__, "orgaccess."):
+        if not info.ispkg and not any(part.startswith("_") for part in info.name.split(".")[1:]):
+            names.append(info.name)
+    return [*sorted(names), "orgaccess.errors", "orgaccess._time"]
+
+
+MODULES = sorted(set(_public_modules()))
 
 # Names a package binds that are not part of its face: dunder attributes and submodules.
 _IGNORED = {"annotations"}

@@ -27,7 +27,7 @@ from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.events import ActivityIndex
 from ..model.organization import Organization
 from ..model.policy import SCP_MAX_CHARACTERS
-from . import serve
+from . import impact, serve
 
 __all__ = ["main", "suggest_deny_scps"]
 
@@ -508,6 +508,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a report on the built-in example organization")
     demo.set_defaults(handler=_cmd_demo)
     serve.add_parser(sub)
+    impact.add_parser(sub)
     return parser
 
 

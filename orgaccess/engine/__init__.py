@@ -1,4 +1,4 @@
-"""Pure computation: SCP evaluation with explanations, the report, its sort orders.
+"""Pure computation: SCP evaluation with explanations, the report, its sort orders, change impact.
 
 This package only re-exports; each name lives in the module named in its import.
 """
@@ -15,6 +15,13 @@ from .evaluation import (
     ResourceMode,
     StatementRef,
 )
+from .impact import (
+    DEFAULT_WINDOW_DAYS,
+    AccessChange,
+    EntityImpact,
+    Impact,
+    impact,
+)
 from .report import (
     DEFAULT_TRACKING_DAYS,
     AccessDetail,
@@ -30,10 +37,14 @@ from .sorting import (
 )
 
 __all__ = [
+    "AccessChange",
     "AccessDetail",
     "DEFAULT_TRACKING_DAYS",
+    "DEFAULT_WINDOW_DAYS",
+    "EntityImpact",
     "Evaluator",
     "Explanation",
+    "Impact",
     "LevelExplanation",
     "PolicyScope",
     "Report",
@@ -45,6 +56,7 @@ __all__ = [
     "build_report",
     "counted_accounts",
     "find_surviving_arn",
+    "impact",
     "some_arn_survives",
     "sort_details",
 ]
