@@ -64,6 +64,9 @@ def organizations_client(
 ) -> Any:
     """An ``organizations`` boto3 client with retries on throttling.
 
+    ``max_attempts`` counts every attempt of a call, the first included
+    (botocore's ``total_max_attempts``).
+
     ``profile`` and ``region`` override the standard configuration; without
     a Region configured anywhere, ``us-east-1`` (where the Organizations
     endpoint of the ``aws`` partition lives) is used.
@@ -76,7 +79,7 @@ def organizations_client(
             "reading from AWS needs boto3: pip install 'orgaccess[aws]'"
         ) from None
     session = boto3.Session(profile_name=profile, region_name=region)
-    config = Config(retries={"mode": retry_mode, "max_attempts": max_attempts})
+    config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts})
     return session.client(
         "organizations", region_name=session.region_name or "us-east-1", config=config
     )
