@@ -121,9 +121,7 @@ def read_snapshot(client: Any) -> dict[str, Any]:
     policies: list[dict[str, Any]] = []
     for summary in _pages(client, "list_policies", "Policies", Filter=SCP_TYPE):
         policy = client.describe_policy(PolicyId=summary["Id"])["Policy"]
-        targets = list(
-            _pages(client, "list_targets_for_policy", "Targets", PolicyId=summary["Id"])
-        )
+        targets = list(_pages(client, "list_targets_for_policy", "Targets", PolicyId=summary["Id"]))
         policies.append({**policy, "Targets": targets})
     snapshot = {
         "Organization": organization,

@@ -172,8 +172,7 @@ def prepare(args: argparse.Namespace, *, activity: bool = True) -> Request:
         as_of: datetime = args.as_of or datetime.now(UTC)
         if args.events_from is not None and args.events_from > as_of:
             raise UsageError(
-                f"--events-from {args.events_from.isoformat()} is after --as-of "
-                f"{as_of.isoformat()}"
+                f"--events-from {args.events_from.isoformat()} is after --as-of {as_of.isoformat()}"
             )
         tracking_days = args.tracking_days
         scope = PolicyScope(args.policy_scope)
@@ -268,9 +267,7 @@ def read_activity(
     trail = [p for p in paths if not is_rows_file(p)]
     row_files = [p for p in paths if is_rows_file(p)]
     try:
-        ingest = read_cloudtrail(
-            *trail, known_namespaces=catalog.namespaces, on_progress=progress
-        )
+        ingest = read_cloudtrail(*trail, known_namespaces=catalog.namespaces, on_progress=progress)
         index.add(span.track(iter(ingest)))
     finally:
         progress.close()

@@ -105,9 +105,7 @@ def emptiness(span: ActivitySpan, *, as_of: datetime, tracking_days: int) -> str
     if span.counted == 0 or span.latest is None:
         return f"no activity: {span.describe()}; nothing falls in {window}"
     if span.latest < start:
-        return (
-            f"no activity in {window}: {span.describe()}; the latest is before the window starts"
-        )
+        return f"no activity in {window}: {span.describe()}; the latest is before the window starts"
     return None
 
 

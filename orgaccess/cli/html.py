@@ -74,7 +74,7 @@ _JS = """
   function cellValue(row, index, type) {
     var cell = row.cells[index];
     var raw = cell.hasAttribute('data-value') ? cell.getAttribute('data-value') : cell.textContent;
-    if (type === 'number') { return raw === '' ? -Infinity : Number(raw); }
+    if (type === 'number') { return raw === '' ? Infinity : Number(raw); }  // blanks last
     return raw;
   }
   function sortBy(th) {
@@ -168,8 +168,9 @@ def _node_html(node: dict[str, Any], counts: dict[str, NodeCounts], depth: int) 
     return f"<li><details{opened}><summary>{label}</summary><ul>{inner}</ul></details></li>"
 
 
-def _services_table(details: Sequence[dict[str, Any]], cutoff: datetime, as_of: datetime,
-                    excluded: frozenset[str]) -> str:
+def _services_table(
+    details: Sequence[dict[str, Any]], cutoff: datetime, as_of: datetime, excluded: frozenset[str]
+) -> str:
     head = (
         '<table id="services" class="sortable"><thead><tr>'
         '<th data-type="text">Namespace</th><th data-type="text">Service</th>'
@@ -323,11 +324,7 @@ def page_for(
         (str(a) for a in _counted(request, org)), key=lambda a: (org.account(a).name, a)
     )
     namespaces = sorted(
-        {
-            d["ServiceNamespace"]
-            for d in details
-            if d.get("LastAuthenticatedTime") is not None
-        }
+        {d["ServiceNamespace"] for d in details if d.get("LastAuthenticatedTime") is not None}
     )
     return render_page(
         title=title,

@@ -84,7 +84,9 @@ def main(
         out.flush()  # inside the try: a closed pipe shows up here, not at exit
         return status
     except UsageError as exc:
-        err.write(f"orgaccess {args.command}: error: {exc} (see 'orgaccess {args.command} --help')\n")
+        err.write(
+            f"orgaccess {args.command}: error: {exc} (see 'orgaccess {args.command} --help')\n"
+        )
         return EXIT_USAGE
     except CliError as exc:
         err.write(f"orgaccess: {exc}\n")

@@ -62,9 +62,7 @@ class Outcome:
     coverage: Coverage
 
 
-def compute(
-    args: argparse.Namespace, stderr: TextIO, *, days: int | None = None
-) -> Outcome | int:
+def compute(args: argparse.Namespace, stderr: TextIO, *, days: int | None = None) -> Outcome | int:
     """Check the arguments, read the logs, refuse empty activity, make the report.
 
     Returns the exit code instead when the activity is empty (and not allowed).
