@@ -146,8 +146,8 @@ def test_tree_expands_and_collapses(loaded: Any) -> None:
 
 def _column(driver: Any, index: int) -> list[str]:
     script = (
-        "return Array.from(document.querySelectorAll('#services tbody tr')).map("
-        "r => r.cells[arguments[0]].getAttribute('data-value') ?? r.cells[arguments[0]].textContent)"
+        "return Array.from(document.querySelectorAll('#services tbody tr')).map(r => "
+        "r.cells[arguments[0]].getAttribute('data-value') ?? r.cells[arguments[0]].textContent)"
     )
     values: list[str] = driver.execute_script(script, index)
     return values

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.organization import Account, OrganizationalUnit, Organization
+from ..model.organization import Account, Organization, OrganizationalUnit
 
 __all__ = ["node_type", "org_tree", "walk"]
 

@@ -16,8 +16,8 @@ from .._inputs import Request, full_report, make_client
 from ..demo import DEMO_AS_OF, demo_events
 from ..exitcodes import EXIT_OK
 from ..output import iso, report_table, to_json
-from .explain import explanation_json
 from ._help import subparser
+from .explain import explanation_json
 
 __all__ = ["add_parser", "run"]
 

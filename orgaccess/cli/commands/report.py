@@ -44,7 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         examples="""
 orgaccess report --org org.json --events trail/ --entity r-f6g7
 orgaccess report --org org.json --events trail/ --entity 123456789012 --output json
-orgaccess report --org org.json --events trail/ --entity ou-f6g7-aaaaaaaa --output html -o report.html
+orgaccess report --org org.json --events trail/ --entity ou-f6g7-aaaaaaaa --output html -o r.html
 """,
     )
     add_report_options(p)

@@ -21,8 +21,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparser(
         subparsers,
         "snapshot",
-        help="read the organization from AWS into a snapshot file (needs orgaccess[aws])",
-        description="Read the organization through the AWS Organizations API (read-only: "
+        help="read the organization from AWS into a snapshot file",
+        description="Read the organization through the AWS Organizations API (needs boto3: "
+        "pip install 'orgaccess[aws]'; read-only calls: "
         + ", ".join(SNAPSHOT_OPERATIONS)
         + ") with credentials of the management account or a delegated administrator, and "
         "write the snapshot JSON to standard output or, atomically, to -o FILE. The standard "
@@ -88,7 +89,11 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     except (ClientError, BotoCoreError) as exc:
         raise _args.CliError(str(exc)) from None
     text = json.dumps(snapshot, indent=2) + "\n"
-    _args.write_output(args.output_file, stdout, lambda out: out.write(text), label="-o")
+
+    def produce(out: TextIO) -> None:
+        out.write(text)
+
+    _args.write_output(args.output_file, stdout, produce, label="-o")
     try:
         org = load_organization(snapshot)
     except SnapshotError as exc:
