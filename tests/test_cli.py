@@ -1,8 +1,9 @@
 """The command line, run as a subprocess (``python -m orgaccess``) on files built here.
 
-Every run passes ``--as-of`` (no test depends on the wall clock). Exit codes:
-0 success, 1 bad input (one ``orgaccess:`` line on stderr, no traceback),
-2 usage. Outputs that several tests read come from module-scoped runs.
+Every run passes ``--as-of`` (no test depends on the wall clock). Exit codes
+here: 0 success, 1 bad input (one ``orgaccess:`` line on stderr, no
+traceback), 2 usage (one line); 3, 4 and 5 are in ``test_cli_safety.py``.
+Outputs that several tests read come from module-scoped runs.
 """
 
 from __future__ import annotations
