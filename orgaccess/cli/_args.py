@@ -126,8 +126,8 @@ def add_evaluation(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--partition",
         default="aws",
-        choices=["aws", "aws-cn", "aws-us-gov"],
-        help="ARN partition of the organization (default: aws)",
+        metavar="NAME",
+        help="ARN partition of the organization (aws, aws-cn, aws-us-gov; default: aws)",
     )
 
 

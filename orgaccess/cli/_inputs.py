@@ -163,23 +163,16 @@ def full_report(client: ReportClient, request: Request, sort_key: str) -> dict[s
     return whole
 
 
-def prepare(args: argparse.Namespace, *, activity: bool = True) -> Request:
-    """Check every argument that needs no logs; raise before any log is read."""
-    if activity:
-        for path in args.events:
-            if not os.path.exists(path):
-                raise CliError(f"--events {path}: no such file or directory")
-        as_of: datetime = args.as_of or datetime.now(UTC)
-        if args.events_from is not None and args.events_from > as_of:
-            raise UsageError(
-                f"--events-from {args.events_from.isoformat()} is after --as-of {as_of.isoformat()}"
-            )
-        tracking_days = args.tracking_days
-        scope = PolicyScope(args.policy_scope)
-    else:
-        as_of = datetime.now(UTC)
-        tracking_days = 0
-        scope = PolicyScope.LITERAL
+def prepare(args: argparse.Namespace) -> Request:
+    """Check every argument of ``report`` / ``unused`` that needs no logs; raise before reading."""
+    for path in args.events:
+        if not os.path.exists(path):
+            raise CliError(f"--events {path}: no such file or directory")
+    as_of: datetime = args.as_of or datetime.now(UTC)
+    if args.events_from is not None and args.events_from > as_of:
+        raise UsageError(
+            f"--events-from {args.events_from.isoformat()} is after --as-of {as_of.isoformat()}"
+        )
     output_file = getattr(args, "output_file", None)
     if output_file is not None:
         directory = os.path.dirname(os.path.abspath(output_file))
@@ -188,8 +181,8 @@ def prepare(args: argparse.Namespace, *, activity: bool = True) -> Request:
     org = load_org(args.org)
     path, entity_id = resolve_entity(org, args.entity)
     options = ReportOptions(
-        tracking_days=tracking_days,
-        policy_scope=scope,
+        tracking_days=args.tracking_days,
+        policy_scope=PolicyScope(args.policy_scope),
         resources=args.resources,
         partition=args.partition,
     )
@@ -202,18 +195,17 @@ def prepare(args: argparse.Namespace, *, activity: bool = True) -> Request:
         as_of=as_of,
         options=options,
     )
-    if activity:
-        # The same request on no activity: parameter errors, AccessDenied and
-        # FAILED jobs (unknown policy, SCPs not enabled) show up now.
-        client = make_client(request, ActivityIndex(until=as_of))
-        kwargs: dict[str, Any] = {"EntityPath": path}
-        if args.policy_id is not None:
-            kwargs["OrganizationsPolicyId"] = args.policy_id
-        job = client.generate_organizations_access_report(**kwargs)["JobId"]
-        status = client.get_organizations_access_report(JobId=job, MaxItems=1)
-        if status["JobStatus"] == "FAILED":
-            error = status["ErrorDetails"]
-            raise CliError(f"report FAILED: {error['Code']}: {error['Message']}")
+    # The same request on no activity: parameter errors, AccessDenied and
+    # FAILED jobs (unknown policy, SCPs not enabled) show up now.
+    client = make_client(request, ActivityIndex(until=as_of))
+    kwargs: dict[str, Any] = {"EntityPath": path}
+    if args.policy_id is not None:
+        kwargs["OrganizationsPolicyId"] = args.policy_id
+    job = client.generate_organizations_access_report(**kwargs)["JobId"]
+    status = client.get_organizations_access_report(JobId=job, MaxItems=1)
+    if status["JobStatus"] == "FAILED":
+        error = status["ErrorDetails"]
+        raise CliError(f"report FAILED: {error['Code']}: {error['Message']}")
     return request
 
 
