@@ -10,14 +10,17 @@ from .engine.report import (
     AccessDetail,
     PolicyScope,
     Report,
-    ReportFailedError,
     ReportOptions,
     build_report,
 )
 from .engine.sorting import SortKey, sort_details
 from .errors import (
+    ConfigurationError,
+    IngestError,
+    InvalidTimeError,
     OrgAccessError,
     PolicyDocumentError,
+    ReportFailedError,
     ServiceError,
     SnapshotError,
     UnknownEntityError,
@@ -81,6 +84,9 @@ __all__ = [
     "Report",
     "ReportClient",
     "ReportFailedError",
+    "ConfigurationError",
+    "IngestError",
+    "InvalidTimeError",
     "ReportOptions",
     "Root",
     "RootId",

@@ -1,45 +1,59 @@
-"""Every error orgaccess raises.
+"""Every error orgaccess raises, each with one meaning.
 
 One base class, :class:`OrgAccessError`, with a ``code`` attribute that holds
 the AWS error code where one applies (``None`` otherwise)::
 
     OrgAccessError
-    ├── InvalidIdError               (also ValueError)  bad id text
-    │   └── InvalidEntityPathError                       bad entity path text
-    ├── PolicyDocumentError          (also ValueError)  an SCP document AWS would reject
-    ├── SnapshotError                (also ValueError)  an invalid snapshot; ``.problems``
-    ├── UnknownEntityError           (also LookupError) an id that is not in the organization
-    ├── UnknownPolicyError           (also LookupError) a policy id that is not in the organization
-    ├── UnknownServiceError          (also LookupError) a namespace the catalog does not have
-    ├── CatalogError                 (also ValueError)  a service catalog that cannot be used
-    ├── EventError                   (also ValueError)  an access event that cannot be built
-    │   └── ActivityHorizonError                         a report needs an attempt the index dropped
-    ├── IngestError                  (also ValueError)  unreadable activity input (strict mode)
-    └── ServiceError                                    an error the IAM API would return
+    ├── ConfigurationError           (also ValueError)   a bad option value (tracking_days=-1, ...)
+    ├── InvalidIdError               (also ValueError)   bad id text
+    │   └── InvalidEntityPathError                        bad entity path text
+    ├── InvalidTimeError             (also ValueError)   no usable instant (text, datetime)
+    ├── PolicyDocumentError          (also ValueError)   an SCP document AWS would reject
+    ├── SnapshotError                (also ValueError)   an invalid snapshot; ``.problems``
+    ├── UnknownEntityError           (also LookupError)  an id that is not in the organization
+    ├── UnknownPolicyError           (also LookupError)  a policy id that is not in the organization
+    ├── UnknownServiceError          (also LookupError)  a namespace the catalog does not have
+    ├── CatalogError                 (also ValueError)   a service catalog that cannot be used
+    ├── EventError                   (also ValueError)   an access event that cannot be built
+    │   └── ActivityHorizonError                          a report needs a dropped attempt
+    ├── IngestError                  (also ValueError)   unreadable activity input (strict mode)
+    ├── IngestIncompleteError        (also RuntimeError) a summary asked for before a pass ended
+    ├── ShapeError                   (also ValueError)   a dict that is not the AWS shape expected
+    ├── ReportFailedError                                a report AWS would end as a FAILED job
+    └── ServiceError                                     an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
          ReportGenerationLimitExceeded, AccessDenied)
 
-Library code never prints or exits; only the command line does.
+Passing an object of the wrong Python type to a function may raise
+``TypeError`` naming the parameter; everything else a user can trigger is
+an :class:`OrgAccessError`. Library code never prints or exits; only the
+command line does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import ClassVar, Final
 
 import attrs
 
 __all__ = [
     "ActivityHorizonError",
     "CatalogError",
+    "ConfigurationError",
     "EventError",
     "IngestError",
+    "IngestIncompleteError",
     "InvalidEntityPathError",
     "InvalidIdError",
+    "InvalidTimeError",
     "OrgAccessError",
     "PolicyDocumentError",
     "Problem",
+    "ReportFailedError",
     "ServiceError",
+    "ShapeError",
     "SnapshotError",
     "UnknownEntityError",
     "UnknownPolicyError",
@@ -63,6 +77,14 @@ class OrgAccessError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ConfigurationError(OrgAccessError, ValueError):
+    """An option or constructor argument with a value outside its range, naming both."""
+
+
+class InvalidTimeError(OrgAccessError, ValueError):
+    """Text that names no instant, a naive datetime, or one outside years 1-9999 in UTC."""
 
 
 class InvalidIdError(OrgAccessError, ValueError):
@@ -146,6 +168,40 @@ class ActivityHorizonError(EventError):
 
 class IngestError(OrgAccessError, ValueError):
     """Activity input that cannot be read (raised in strict mode, or for unreadable files)."""
+
+
+class IngestIncompleteError(OrgAccessError, RuntimeError):
+    """A summary was asked for before a full pass over the input finished."""
+
+
+class ShapeError(OrgAccessError, ValueError):
+    """A dict that is not the AWS shape expected (e.g. an ``AccessDetail``)."""
+
+
+#: ``ErrorDetails.Message`` of a FAILED job, by ``ErrorDetails.Code``.
+FAILURE_MESSAGES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "SERVICE_CONTROL_POLICY_NOT_ENABLED": "Service control policies are not enabled on the "
+        "organization root.",
+        "INVALID_ORGANIZATIONS_ENTITY_PATH": "The entity with the specified path does not exist "
+        "in your organization.",
+        "INVALID_ORGANIZATIONS_POLICY": "The policy with the specified ID does not exist in your "
+        "organization.",
+    }
+)
+
+
+class ReportFailedError(OrgAccessError):
+    """The report cannot be made: AWS would end the job as FAILED with ``code``.
+
+    ``aws_message`` is the text AWS puts in ``ErrorDetails.Message``;
+    ``detail`` says what orgaccess found (the unknown id, the broken parent chain).
+    """
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{FAILURE_MESSAGES[code]} ({detail})", code=code)
+        self.aws_message = FAILURE_MESSAGES[code]
+        self.detail = detail
 
 
 class ServiceError(OrgAccessError):

@@ -20,7 +20,8 @@ from oracle import OracleFailedError, oracle_report, oracle_sort
 
 from orgaccess.aws.client import ReportClient
 from orgaccess.aws.shapes import access_detail_to_aws
-from orgaccess.engine.report import PolicyScope, ReportFailedError, ReportOptions, build_report
+from orgaccess.engine.report import PolicyScope, ReportOptions, build_report
+from orgaccess.errors import ReportFailedError
 from orgaccess.model.catalog import ServiceCatalog
 from orgaccess.model.events import AccessEvent, ActivityIndex
 from orgaccess.model.ids import OuId

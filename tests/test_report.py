@@ -42,12 +42,11 @@ from orgaccess.engine.report import (
     AccessDetail,
     PolicyScope,
     Report,
-    ReportFailedError,
     ReportOptions,
     build_report,
     counted_accounts,
 )
-from orgaccess.errors import ActivityHorizonError, OrgAccessError
+from orgaccess.errors import ActivityHorizonError, OrgAccessError, ReportFailedError
 from orgaccess.model.catalog import AWS_REPORT_SERVICE_NAMES, ServiceCatalog
 from orgaccess.model.events import AccessEvent, ActivityIndex
 from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from orgaccess.errors import IngestError
 from orgaccess.formats.activity import is_rows_file, read_activity
-from orgaccess.formats.cloudtrail import SkipReason
-from orgaccess.formats.rows import ROW_COLUMNS, RowsSummary, read_aggregated_rows
+from orgaccess.formats.cloudtrail import IngestSummary, SkipReason
+from orgaccess.formats.rows import ROW_COLUMNS, read_aggregated_rows
 from orgaccess.model.events import ActivityIndex, LastAccess
 
 ACCOUNT = "111122223333"
@@ -46,8 +46,8 @@ def entry(index: ActivityIndex, account: str = ACCOUNT, namespace: str = "s3") -
     return index.get(account, namespace)
 
 
-def assert_adds_up(summary: RowsSummary) -> None:
-    assert summary.folded + sum(summary.skipped.values()) == summary.rows_read
+def assert_adds_up(summary: IngestSummary) -> None:
+    assert summary.counted + sum(summary.skipped.values()) == summary.records_read
 
 
 # --------------------------------------------------------------------------- formats
@@ -65,7 +65,7 @@ def test_csv_rows_with_the_canonical_columns_are_folded(tmp_path: Path) -> None:
         time=datetime(2026, 1, 1, tzinfo=UTC), region="eu-west-1"
     )
     summary = result.summary
-    assert (summary.files_read, summary.rows_read, summary.folded) == (1, 2, 2)
+    assert (summary.files_read, summary.records_read, summary.counted) == (1, 2, 2)
     assert summary.problems == ()
 
 
@@ -82,7 +82,7 @@ def test_json_lines_rows_are_folded(tmp_path: Path) -> None:
     )
     result = read_aggregated_rows(path)
     assert entry(result.index) == LastAccess(time=T0, region="us-east-1")
-    assert result.summary.folded == 1
+    assert result.summary.counted == 1
 
 
 def test_ndjson_and_gzipped_files_are_read(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_ndjson_and_gzipped_files_are_read(tmp_path: Path) -> None:
     nd = jsonl_file(tmp_path / "a.ndjson", row)
     gz = csv_file(tmp_path / "b.csv.gz", f"{OTHER},s3,us-east-1,2026-01-02 03:04:05", gz=True)
     result = read_aggregated_rows(nd, gz)
-    assert result.summary.folded == 2
+    assert result.summary.counted == 2
     assert entry(result.index, OTHER) == LastAccess(time=T0, region="us-east-1")
 
 
@@ -114,7 +114,7 @@ def test_an_explicit_file_with_another_suffix_is_sniffed(tmp_path: Path) -> None
     )
     as_csv = csv_file(tmp_path / "out.dat", f"{OTHER},s3,r,2026-01-02T03:04:05Z")
     result = read_aggregated_rows(as_jsonl, as_csv)
-    assert result.summary.folded == 2
+    assert result.summary.counted == 2
 
 
 def test_a_directory_reads_row_files_and_counts_the_others_as_ignored(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_a_directory_reads_row_files_and_counts_the_others_as_ignored(tmp_path: 
 def test_blank_lines_are_not_rows(tmp_path: Path) -> None:
     path = write(tmp_path / "r.csv", f"\n{HEADER}\n\n{ACCOUNT},s3,r,2026-01-02T03:04:05Z\n\n")
     summary = read_aggregated_rows(path).summary
-    assert (summary.rows_read, summary.folded) == (1, 1)
+    assert (summary.records_read, summary.counted) == (1, 1)
 
 
 # --------------------------------------------------------------------------- columns
@@ -189,7 +189,7 @@ def test_a_header_without_a_required_column_is_a_file_problem(tmp_path: Path) ->
     (problem,) = summary.problems
     assert problem.location == f"{path}:1"
     assert "no column for time: one of last_attempt" in problem.message
-    assert summary.rows_read == 0
+    assert summary.records_read == 0
     with pytest.raises(IngestError, match="no column for time"):
         read_aggregated_rows(path, strict=True)
 
@@ -220,7 +220,7 @@ def test_an_event_source_column_is_mapped_like_cloudtrail(tmp_path: Path) -> Non
     path = csv_file(
         tmp_path / "r.csv",
         f"{ACCOUNT},monitoring.amazonaws.com,r,2026-01-02T03:04:05Z",
-        f"{ACCOUNT},signin.amazonaws.com,r,2026-01-02T03:04:05Z",
+        f"{ACCOUNT},newsvc.amazonaws.com,r,2026-01-02T03:04:05Z",
         f"{ACCOUNT},partner.example.com,r,2026-01-02T03:04:05Z",
         header=header,
     )
@@ -228,7 +228,7 @@ def test_an_event_source_column_is_mapped_like_cloudtrail(tmp_path: Path) -> Non
     assert entry(result.index, namespace="cloudwatch") is not None
     assert entry(result.index, namespace="partner") is not None
     assert result.summary.skipped[SkipReason.UNKNOWN_SERVICE] == 1
-    assert dict(result.summary.unknown_services) == {"signin.amazonaws.com": 1}
+    assert dict(result.summary.unknown_sources) == {"newsvc.amazonaws.com": 1}
 
 
 # --------------------------------------------------------------------------- times
@@ -297,7 +297,7 @@ def test_a_bad_csv_row_is_skipped_with_a_problem_naming_file_and_line(
     good = f"{OTHER},s3,r,2026-01-02T03:04:05Z"
     path = csv_file(tmp_path / "r.csv", good, row, good)
     summary = read_aggregated_rows(path).summary
-    assert (summary.rows_read, summary.folded) == (3, 2)
+    assert (summary.records_read, summary.counted) == (3, 2)
     assert summary.skipped[SkipReason.MALFORMED] == 1
     (problem,) = summary.problems
     assert problem.location == f"{path}:3"
@@ -361,7 +361,7 @@ def test_a_bad_json_line_is_skipped_with_a_problem_naming_file_and_line(
     )
     path = write(tmp_path / "r.jsonl", f"{good}\n\n{line}\n{good}\n")
     summary = read_aggregated_rows(path).summary
-    assert (summary.rows_read, summary.folded) == (3, 2)
+    assert (summary.records_read, summary.counted) == (3, 2)
     (problem,) = summary.problems
     assert problem.location == f"{path}:3"
     assert message in problem.message
@@ -387,7 +387,7 @@ def test_anonymous_and_aws_service_rows_are_skipped_with_their_reason(tmp_path: 
     summary = read_aggregated_rows(path, strict=True).summary
     assert summary.skipped[SkipReason.UNAUTHENTICATED] == 2
     assert summary.skipped[SkipReason.AWS_SERVICE] == 1
-    assert (summary.folded, summary.problems) == (1, ())
+    assert (summary.counted, summary.problems) == (1, ())
 
 
 def test_known_namespaces_skips_other_namespaces_as_unknown_service(tmp_path: Path) -> None:
@@ -397,8 +397,8 @@ def test_known_namespaces_skips_other_namespaces_as_unknown_service(tmp_path: Pa
         f"{ACCOUNT},NewSvc,r,2026-01-02T03:04:05Z",
     )
     result = read_aggregated_rows(path, known_namespaces={"s3"})
-    assert result.summary.folded == 1
-    assert dict(result.summary.unknown_services) == {"newsvc": 1}
+    assert result.summary.counted == 1
+    assert dict(result.summary.unknown_sources) == {"newsvc": 1}
 
 
 def test_a_truncated_gzip_keeps_earlier_rows_and_reports_the_file(tmp_path: Path) -> None:
@@ -407,7 +407,7 @@ def test_a_truncated_gzip_keeps_earlier_rows_and_reports_the_file(tmp_path: Path
     path = tmp_path / "r.csv.gz"
     path.write_bytes(data[: len(data) // 2])
     result = read_aggregated_rows(path)
-    assert 0 < result.summary.folded < 20000
+    assert 0 < result.summary.counted < 20000
     (problem,) = result.summary.problems
     assert problem.location == str(path)
     assert "truncated gzip data after line" in problem.message
@@ -452,7 +452,7 @@ def test_rows_after_the_index_until_are_counted_in_after_until(tmp_path: Path) -
         f"{ACCOUNT},ec2,r,2026-01-02T03:04:06Z",
     )
     summary = read_aggregated_rows(path, index=index).summary
-    assert (summary.folded, summary.after_until) == (2, 1)
+    assert (summary.counted, summary.after_until) == (2, 1)
     assert entry(index, namespace="ec2") is None
 
 
@@ -510,7 +510,7 @@ def test_read_activity_folds_cloudtrail_and_rows_into_one_index(tmp_path: Path) 
     load = read_activity([tmp_path / "trail", rows])
     assert entry(load.index) == LastAccess(time=T0, region="us-east-1")
     assert entry(load.index, OTHER) is not None
-    assert (load.cloudtrail.counted, load.rows.folded) == (1, 1)
+    assert (load.cloudtrail.counted, load.rows.counted) == (1, 1)
     assert load.problems == ()
 
 
@@ -549,7 +549,7 @@ def test_read_activity_accepts_a_single_path_and_reports_progress(tmp_path: Path
     calls: list[tuple[int, int]] = []
     load = read_activity(str(trail), on_progress=lambda f, r: calls.append((f, r)))
     assert load.cloudtrail.counted == 1
-    assert load.rows == RowsSummary()
+    assert load.rows == IngestSummary()
     assert calls == [(1, 1)]
 
 

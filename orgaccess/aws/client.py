@@ -28,12 +28,13 @@ from typing import Any
 
 import attrs
 
+from .._time import ensure_utc
 from ..engine.evaluation import Evaluator
-from ..engine.report import Report, ReportFailedError, ReportOptions, build_report
+from ..engine.report import Report, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
-from ..errors import InvalidIdError, OrgAccessError, ServiceError
+from ..errors import InvalidIdError, OrgAccessError, ReportFailedError, ServiceError
 from ..model.catalog import ServiceCatalog, default_catalog
-from ..model.events import AccessEvent, ActivityIndex, ensure_utc
+from ..model.events import AccessEvent, ActivityIndex
 from ..model.ids import (
     ENTITY_PATH_API_PATTERN,
     ENTITY_PATH_MAX_LENGTH,

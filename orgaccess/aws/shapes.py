@@ -23,9 +23,9 @@ from typing import Any
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from .._time import ensure_utc
 from ..engine.report import AccessDetail
 from ..errors import OrgAccessError
-from ..model.events import ensure_utc
 from ..model.ids import EntityPath
 
 __all__ = ["access_detail_from_aws", "access_detail_to_aws", "make_converter"]

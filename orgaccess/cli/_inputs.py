@@ -29,10 +29,11 @@ from ..model.events import AccessEvent, ActivityIndex
 from ..model.ids import EntityId, EntityPath, parse_entity_id
 from ..model.organization import Organization
 from ._args import CliError, UsageError
-from .coverage import ActivitySpan
+from .coverage import ActivitySpan, Coverage
 
 __all__ = [
     "MARKER_SECRET",
+    "Outcome",
     "Request",
     "diagnose_path",
     "full_report",
@@ -127,6 +128,17 @@ class Request:
     policy_id: str | None
     as_of: datetime
     options: ReportOptions
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """A report made from the logs, with what they could show."""
+
+    request: Request
+    index: ActivityIndex
+    span: ActivitySpan
+    response: dict[str, Any]
+    coverage: Coverage
 
 
 def make_client(request: Request, index: ActivityIndex) -> ReportClient:
@@ -277,7 +289,7 @@ def read_activity(
         f"activity: {trail_summary.records_read} CloudTrail records read, "
         f"{trail_summary.counted} counted"
         + (f" (skipped {skipped})" if skipped else "")
-        + f"; {rows.rows_read} aggregated rows read, {rows.folded} folded"
+        + f"; {rows.records_read} aggregated rows read, {rows.counted} folded"
         + (f"; {after} after --as-of left out" if after else "")
         + "\n"
     )
@@ -286,13 +298,13 @@ def read_activity(
         stderr.write(f"  warning: {problem}\n")
     if len(problems) > 5:
         stderr.write(f"  warning: ... and {len(problems) - 5} more problems\n")
-    unknown = dict(trail_summary.unknown_event_sources)
-    for name, n in rows.unknown_services.items():
+    unknown = dict(trail_summary.unknown_sources)
+    for name, n in rows.unknown_sources.items():
         unknown[name] = unknown.get(name, 0) + n
     return index, ActivitySpan(
         records_read=trail_summary.records_read,
-        rows_read=rows.rows_read,
-        counted=trail_summary.counted + rows.folded,
+        rows_read=rows.records_read,
+        counted=trail_summary.counted + rows.counted,
         after_as_of=after,
         earliest=span.earliest,
         latest=span.latest,

@@ -22,17 +22,15 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..engine.evaluation import Evaluator
 from ..engine.report import ReportOptions, build_report
 from ..model.events import ActivityIndex
 from ..model.organization import Organization
+from ._inputs import Outcome
 from .orgtree import org_tree
 from .output import iso, relative_age
-
-if TYPE_CHECKING:
-    from .commands.report import Outcome
 
 __all__ = ["NodeCounts", "node_counts", "page_for", "render_page"]
 

@@ -1,1 +1,50 @@
-"""engine"""
+"""Pure computation: SCP evaluation with explanations, the report, its sort orders.
+
+This package only re-exports; each name lives in the module named in its import.
+"""
+
+from .arnmatch import (
+    ResourceSpec,
+    find_surviving_arn,
+    some_arn_survives,
+)
+from .evaluation import (
+    Evaluator,
+    Explanation,
+    LevelExplanation,
+    ResourceMode,
+    StatementRef,
+)
+from .report import (
+    DEFAULT_TRACKING_DAYS,
+    AccessDetail,
+    PolicyScope,
+    Report,
+    ReportOptions,
+    build_report,
+    counted_accounts,
+)
+from .sorting import (
+    SortKey,
+    sort_details,
+)
+
+__all__ = [
+    "AccessDetail",
+    "DEFAULT_TRACKING_DAYS",
+    "Evaluator",
+    "Explanation",
+    "LevelExplanation",
+    "PolicyScope",
+    "Report",
+    "ReportOptions",
+    "ResourceMode",
+    "ResourceSpec",
+    "SortKey",
+    "StatementRef",
+    "build_report",
+    "counted_accounts",
+    "find_surviving_arn",
+    "some_arn_survives",
+    "sort_details",
+]

@@ -21,9 +21,10 @@ from typing import Any
 
 import attrs
 
-from ..errors import OrgAccessError, UnknownEntityError
+from .._time import ensure_utc
+from ..errors import ConfigurationError, ReportFailedError, UnknownEntityError
 from ..model.catalog import ServiceCatalog, default_catalog
-from ..model.events import ActivityIndex, ensure_utc, from_micros, to_micros
+from ..model.events import ActivityIndex, from_micros, to_micros
 from ..model.ids import AccountId, EntityId, EntityPath, PolicyId
 from ..model.organization import Organization
 from .evaluation import Evaluator, ResourceMode
@@ -33,7 +34,6 @@ __all__ = [
     "AccessDetail",
     "PolicyScope",
     "Report",
-    "ReportFailedError",
     "ReportOptions",
     "build_report",
     "counted_accounts",
@@ -41,28 +41,6 @@ __all__ = [
 
 #: The tracking period, in days, up to the report's creation time.
 DEFAULT_TRACKING_DAYS = 400
-
-_FAILURE_MESSAGES = {
-    "SERVICE_CONTROL_POLICY_NOT_ENABLED": "Service control policies are not enabled on the "
-    "organization root.",
-    "INVALID_ORGANIZATIONS_ENTITY_PATH": "The entity with the specified path does not exist in "
-    "your organization.",
-    "INVALID_ORGANIZATIONS_POLICY": "The policy with the specified ID does not exist in your "
-    "organization.",
-}
-
-
-class ReportFailedError(OrgAccessError):
-    """The report cannot be made: AWS would end the job as FAILED with ``code``.
-
-    ``message`` is the text AWS puts in ``ErrorDetails.Message``; ``detail``
-    says what orgaccess found (the unknown id, the broken parent chain).
-    """
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"{_FAILURE_MESSAGES[code]} ({detail})", code=code)
-        self.aws_message = _FAILURE_MESSAGES[code]
-        self.detail = detail
 
 
 class PolicyScope(enum.Enum):
@@ -92,7 +70,7 @@ class ReportOptions:
     @tracking_days.validator
     def _check_days(self, _attribute: attrs.Attribute[int], value: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"tracking_days must be a non-negative integer, got {value!r}")
+            raise ConfigurationError(f"tracking_days must be a non-negative integer, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -343,7 +321,7 @@ def build_report(
         )
     else:
         if evaluator.organization is not organization:
-            raise ValueError("the evaluator was built for another organization")
+            raise ConfigurationError("the evaluator was built for another organization")
         catalog = evaluator.catalog
     org = organization
     if not org.scp_enabled:

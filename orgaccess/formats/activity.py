@@ -27,8 +27,9 @@ import attrs
 
 from ..errors import IngestError, Problem
 from ..model.events import ActivityIndex
-from .cloudtrail import IngestSummary, ProgressCallback, SourcePath, read_cloudtrail
-from .rows import ROW_SUFFIXES, RowsSummary, read_aggregated_rows
+from ._ingest import IngestSummary, ProgressCallback, SourcePath
+from .cloudtrail import read_cloudtrail
+from .rows import ROW_SUFFIXES, read_aggregated_rows
 
 __all__ = ["ActivityLoad", "is_rows_file", "read_activity"]
 
@@ -43,7 +44,7 @@ class ActivityLoad:
 
     index: ActivityIndex
     cloudtrail: IngestSummary
-    rows: RowsSummary
+    rows: IngestSummary
     after_until: int
 
     @property

@@ -64,7 +64,8 @@ Files
 
 Each row
 --------
-Checked in this order (reasons are :class:`~orgaccess.formats.cloudtrail.SkipReason`):
+Checked in this order (reasons are :class:`~orgaccess.formats.cloudtrail.SkipReason`,
+the same vocabulary as CloudTrail's):
 
 * ``MALFORMED``: a JSON line that is not an object; a CSV row with a
   different number of cells than the header; an account that is not text
@@ -77,12 +78,14 @@ Checked in this order (reasons are :class:`~orgaccess.formats.cloudtrail.SkipRea
   namespace is not in ``known_namespaces``.
 * otherwise the row is folded. Namespaces are compared in lower case.
 
-``folded + sum(skipped.values()) == rows_read``. A malformed row is a
+The summary is an :class:`~orgaccess.formats.cloudtrail.IngestSummary`, as for
+CloudTrail (a row is a record): ``counted + sum(skipped.values()) == records_read``.
+A malformed row is a
 :class:`~orgaccess.errors.Problem` at ``file:line``; with ``strict=True`` it
 raises :class:`~orgaccess.errors.IngestError` instead, as does a file that
 cannot be read. Rows folded before an error stay in the index. Rows later
 than the index's ``until`` are folded but dropped by the index: they are
-counted in ``after_until``.
+counted in the summary's ``after_until``.
 """
 
 from __future__ import annotations
@@ -93,7 +96,6 @@ import io
 import json
 import re
 import zlib
-from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -101,23 +103,24 @@ from typing import Final, TextIO
 
 import attrs
 
-from ..errors import EventError, IngestError, Problem
+from .._time import parse_instant
+from ..errors import EventError, IngestError, InvalidTimeError
 from ..model.events import ActivityIndex
 from ..model.ids import AccountId
-from .cloudtrail import (
+from ._ingest import (
+    DEFAULT_MAX_PROBLEMS,
+    IngestSummary,
+    ReadOptions,
+    SkipError,
     SkipReason,
     SourcePath,
-    _check_namespace_map,
-    _fail,
-    _frozen_counts,
-    _frozen_mapping,
-    _parse_time,
-    _resolve,
-    _Tally,
-    _walk_files,
+    Tally,
+    read_options,
+    walk_files,
 )
+from ._namespaces import resolve_namespace
 
-__all__ = ["ROW_COLUMNS", "ROW_SUFFIXES", "RowsIngest", "RowsSummary", "read_aggregated_rows"]
+__all__ = ["ROW_COLUMNS", "ROW_SUFFIXES", "RowsResult", "read_aggregated_rows"]
 
 #: Column names accepted for each field, in normalised form (lower case, ``_`` separators).
 ROW_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
@@ -163,7 +166,6 @@ _FIELD_OF: Final = {alias: field for field, names in ROW_COLUMNS.items() for ali
 _NOT_WORD: Final = re.compile(r"[^0-9a-z]+")
 _NAMESPACE: Final = re.compile(r"[a-z0-9][a-z0-9-]*", re.ASCII)
 _DIGITS: Final = re.compile(r"[0-9]+", re.ASCII)
-_DEFAULT_MAX_PROBLEMS: Final = 1000
 
 
 def _column_key(name: str) -> str:
@@ -171,46 +173,15 @@ def _column_key(name: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class RowsSummary:
-    """What reading aggregated rows did with every file and row.
+class RowsResult:
+    """The index the rows were folded into, and the summary of the reading.
 
-    ``skipped`` has every :class:`~orgaccess.formats.cloudtrail.SkipReason` as a key
-    (0 when none) and ``folded + sum(skipped.values()) == rows_read``.
-    ``after_until`` counts folded rows the index dropped as later than its
-    ``until``; ``unknown_services`` counts skipped rows per namespace or
-    event source.
+    Rows are read at once (unlike :class:`~orgaccess.formats.cloudtrail.CloudTrailIngest`,
+    a lazy reader): a row is a latest attempt, folded straight into the index.
     """
 
-    files_read: int = 0
-    files_ignored: int = 0
-    rows_read: int = 0
-    folded: int = 0
-    skipped: Mapping[SkipReason, int] = attrs.field(factory=dict, converter=_frozen_counts)
-    after_until: int = 0
-    problems: tuple[Problem, ...] = ()
-    problems_omitted: int = 0
-    ignored_files: tuple[str, ...] = ()
-    unknown_services: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_mapping)
-
-    @property
-    def skipped_total(self) -> int:
-        """Rows not folded, whatever the reason."""
-        return sum(self.skipped.values())
-
-
-@attrs.frozen(kw_only=True)
-class RowsIngest:
-    """The index the rows were folded into, and the summary of the reading."""
-
     index: ActivityIndex
-    summary: RowsSummary
-
-
-class _SkipRowError(Exception):
-    def __init__(self, reason: SkipReason, message: str = "") -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+    summary: IngestSummary
 
 
 class _FileError(Exception):
@@ -221,80 +192,64 @@ class _FileError(Exception):
         self.line = line
 
 
-class _RowsPass(_Tally):
+class _RowsPass(Tally):
     """Reads row files into the index, counting what happens to every row."""
 
-    def __init__(
-        self,
-        index: ActivityIndex,
-        *,
-        strict: bool,
-        namespace_map: Mapping[str, str | None],
-        known_namespaces: frozenset[str] | None,
-        max_problems: int,
-    ) -> None:
-        super().__init__(max_problems)
+    def __init__(self, index: ActivityIndex, options: ReadOptions) -> None:
+        super().__init__(options)
         self.index = index
-        self.strict = strict
-        self.namespace_map = namespace_map
-        self.known = known_namespaces
-        self.rows_read = 0
-        self.folded = 0
-        self.unknown: Counter[str] = Counter()
+        self.namespace_map = options.namespace_map
+        self.known = options.known_namespaces
 
     # -- one row ---------------------------------------------------------
 
     def row(self, values: Mapping[str, object] | str, location: str) -> None:
         """Fold one row, or count why not; ``values`` is an error message for a broken row."""
-        self.rows_read += 1
+        self.records_read += 1
         try:
             if isinstance(values, str):
-                raise _SkipRowError(SkipReason.MALFORMED, values)
+                raise SkipError(SkipReason.MALFORMED, values)
             account, namespace, time, region = self._check(values)
             try:
                 self.index.add_last_access(account, namespace, time, region)
             except EventError as exc:
-                raise _SkipRowError(SkipReason.MALFORMED, str(exc)) from None
-        except _SkipRowError as skip:
-            self.skipped[skip.reason] += 1
-            if skip.reason is SkipReason.MALFORMED:
-                _fail(self, self.strict, location, skip.message)
-            elif skip.reason is SkipReason.UNKNOWN_SERVICE:
-                self.unknown[skip.message] += 1
+                raise SkipError(SkipReason.MALFORMED, str(exc)) from None
+        except SkipError as skip:
+            self.skip(skip, location)
         else:
-            self.folded += 1
+            self.counted += 1
 
     def _check(self, values: Mapping[str, object]) -> tuple[str, str, datetime, str]:
         account = values.get("account")  # an empty cell is missing: anonymous
         if account is not None and not isinstance(account, str):
-            raise _SkipRowError(
+            raise SkipError(
                 SkipReason.MALFORMED,
                 f"account {account!r:.40} must be text (a number loses leading zeros)",
             )
         account = (account or "").strip()
         if _DIGITS.fullmatch(account) and len(account) != 12:
-            raise _SkipRowError(
+            raise SkipError(
                 SkipReason.MALFORMED,
                 f"account {account!r} has {len(account)} digits, not 12 (leading zeros lost?)",
             )
         raw_time = values.get("time")
         if raw_time is None:
-            raise _SkipRowError(SkipReason.MALFORMED, "time is missing")
+            raise SkipError(SkipReason.MALFORMED, "time is missing")
         try:
-            time = _parse_time(raw_time, naive_is_utc=True)
-        except ValueError as exc:
-            raise _SkipRowError(SkipReason.MALFORMED, f"time: {exc}") from None
+            time = parse_instant(raw_time, naive="utc")
+        except InvalidTimeError as exc:
+            raise SkipError(SkipReason.MALFORMED, f"time: {exc}") from None
         region = values.get("region")
         if not isinstance(region, str) or not region.strip():
-            raise _SkipRowError(SkipReason.MALFORMED, _bad("region", region, "a region name"))
+            raise SkipError(SkipReason.MALFORMED, _bad("region", region, "a region name"))
         namespace = self._namespace(values)
         principal_type = values.get("principal_type")
         if isinstance(principal_type, str) and principal_type.strip() == "AWSService":
-            raise _SkipRowError(SkipReason.AWS_SERVICE)
+            raise SkipError(SkipReason.AWS_SERVICE)
         if not AccountId.is_valid(account):
-            raise _SkipRowError(SkipReason.UNAUTHENTICATED)
+            raise SkipError(SkipReason.UNAUTHENTICATED)
         if namespace is None or (self.known is not None and namespace not in self.known):
-            raise _SkipRowError(SkipReason.UNKNOWN_SERVICE, namespace or _source_text(values))
+            raise SkipError(SkipReason.UNKNOWN_SERVICE, namespace or _source_text(values))
         return account, namespace, time, region.strip()
 
     def _namespace(self, values: Mapping[str, object]) -> str | None:
@@ -304,18 +259,16 @@ class _RowsPass(_Tally):
                 hint = ""
                 if isinstance(raw, str) and raw.strip().lower().endswith(".amazonaws.com"):
                     hint = " (an eventSource: name the column event_source)"
-                raise _SkipRowError(
+                raise SkipError(
                     SkipReason.MALFORMED, _bad("namespace", raw, "an IAM namespace") + hint
                 )
             return raw.strip().lower()
         if "event_source" not in values:
-            raise _SkipRowError(SkipReason.MALFORMED, "namespace (or event source) is missing")
+            raise SkipError(SkipReason.MALFORMED, "namespace (or event source) is missing")
         source = values["event_source"]
         if not isinstance(source, str) or not source.strip():
-            raise _SkipRowError(
-                SkipReason.MALFORMED, _bad("event source", source, "an eventSource")
-            )
-        return _resolve(source.strip().lower(), self.namespace_map)
+            raise SkipError(SkipReason.MALFORMED, _bad("event source", source, "an eventSource"))
+        return resolve_namespace(source.strip().lower(), self.namespace_map)
 
     # -- files -----------------------------------------------------------
 
@@ -324,10 +277,10 @@ class _RowsPass(_Tally):
         try:
             jsonl, fh = _open_rows(path)
         except OSError as exc:
-            _fail(self, self.strict, path, f"cannot open: {exc.strerror or exc}")
+            self.fail(path, f"cannot open: {exc.strerror or exc}")
             return
         except (EOFError, zlib.error, UnicodeDecodeError) as exc:
-            _fail(self, self.strict, path, f"cannot read the start of the file: {exc}")
+            self.fail(path, f"cannot read the start of the file: {exc}")
             return
         self.files_read += 1
         try:
@@ -339,26 +292,12 @@ class _RowsPass(_Tally):
                     for line, values in _csv_rows(fh):
                         self.row(values, f"{path}:{line}")
         except _FileError as exc:
-            _fail(self, self.strict, f"{path}:{exc.line}" if exc.line else path, str(exc))
+            self.fail(f"{path}:{exc.line}" if exc.line else path, str(exc))
         except (OSError, EOFError, zlib.error) as exc:
             what = "truncated gzip data" if isinstance(exc, EOFError) else f"read error: {exc}"
-            _fail(self, self.strict, path, f"{what} after line {line}")
+            self.fail(path, f"{what} after line {line}")
         except UnicodeDecodeError as exc:
-            _fail(self, self.strict, path, f"not UTF-8 text ({exc.reason}) after line {line}")
-
-    def summary(self, after_until: int) -> RowsSummary:
-        return RowsSummary(
-            files_read=self.files_read,
-            files_ignored=len(self.ignored_files),
-            rows_read=self.rows_read,
-            folded=self.folded,
-            skipped=self.skipped,
-            after_until=after_until,
-            problems=tuple(self.problems),
-            problems_omitted=self.problems_omitted,
-            ignored_files=tuple(self.ignored_files),
-            unknown_services=self.unknown,
-        )
+            self.fail(path, f"not UTF-8 text ({exc.reason}) after line {line}")
 
 
 def _bad(field: str, value: object, expected: str) -> str:
@@ -492,8 +431,8 @@ def read_aggregated_rows(
     strict: bool = False,
     known_namespaces: Collection[str] | None = None,
     namespace_map: Mapping[str, str | None] | None = None,
-    max_problems: int = _DEFAULT_MAX_PROBLEMS,
-) -> RowsIngest:
+    max_problems: int = DEFAULT_MAX_PROBLEMS,
+) -> RowsResult:
     """Fold aggregated rows from CSV / JSON-lines files into ``index`` (a new one if ``None``).
 
     Reads everything before returning. See the module documentation for the
@@ -504,21 +443,14 @@ def read_aggregated_rows(
         index = ActivityIndex()
     elif not isinstance(index, ActivityIndex):
         raise IngestError(f"index must be an ActivityIndex, got {type(index).__name__}")
-    if isinstance(known_namespaces, str):
-        raise IngestError(
-            f"known_namespaces must be a collection of namespaces, not the string "
-            f"{known_namespaces!r:.60}"
-        )
-    if not isinstance(max_problems, int) or max_problems < 0:
-        raise IngestError(f"max_problems must be a non-negative int, got {max_problems!r}")
-    run = _RowsPass(
-        index,
+    options = read_options(
         strict=strict,
-        namespace_map=_check_namespace_map(namespace_map),
-        known_namespaces=None if known_namespaces is None else frozenset(known_namespaces),
+        namespace_map=namespace_map,
+        known_namespaces=known_namespaces,
         max_problems=max_problems,
     )
+    run = _RowsPass(index, options)
     before = index.after_until
-    for path in _walk_files(sources, _accept_row_name, run, strict):
+    for path in walk_files(sources, _accept_row_name, run):
         run.read_file(path)
-    return RowsIngest(index=index, summary=run.summary(index.after_until - before))
+    return RowsResult(index=index, summary=run.summary(after_until=index.after_until - before))

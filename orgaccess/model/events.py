@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 import attrs
 
+from .._time import ensure_utc
 from ..errors import ActivityHorizonError, EventError
 from .ids import AccountId
 
@@ -23,26 +24,9 @@ __all__ = [
     "ActivityIndex",
     "LastAccess",
     "NamespaceColumn",
-    "ensure_utc",
     "from_micros",
     "to_micros",
 ]
-
-_ZERO = timedelta(0)
-
-
-def ensure_utc(value: datetime, *, what: str = "time") -> datetime:
-    """Return ``value`` if it is timezone-aware UTC-convertible; reject naive datetimes.
-
-    The result is converted to UTC (an aware datetime in another zone is the
-    same instant, so it is accepted and normalised).
-    """
-    if not isinstance(value, datetime):
-        raise EventError(f"{what} must be a datetime, got {type(value).__name__} {value!r}")
-    offset = value.utcoffset()
-    if offset is None:
-        raise EventError(f"{what} {value.isoformat()!r} is naive; give a timezone-aware datetime")
-    return value.astimezone(UTC) if offset != _ZERO or value.tzinfo is not UTC else value
 
 
 def _account(value: str) -> AccountId:

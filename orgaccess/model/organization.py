@@ -18,7 +18,6 @@ Build one in code with :class:`OrganizationBuilder`, or load a snapshot with
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -26,8 +25,8 @@ from typing import Any
 import attrs
 
 from ..errors import Problem, SnapshotError, UnknownEntityError, UnknownPolicyError
+from ._structure import RawProblem, StructureIndex, index_structure
 from .ids import (
-    MAX_OU_DEPTH,
     AccountId,
     EntityId,
     EntityPath,
@@ -156,9 +155,17 @@ def _default_locator(kind: str, ident: str) -> str:
     return f"{kind} {ident}"
 
 
-_LOCATOR: contextvars.ContextVar[Locator] = contextvars.ContextVar(
-    "orgaccess_locator", default=_default_locator
-)
+class _StructureError(SnapshotError):
+    """A SnapshotError that keeps each problem's entity, so :meth:`Organization.checked`
+    can place it where the caller's input had it."""
+
+    def __init__(self, raw: list[RawProblem]) -> None:
+        super().__init__(_located(raw, _default_locator))
+        self.raw = tuple(raw)
+
+
+def _located(raw: Iterable[RawProblem], locate: Locator) -> list[Problem]:
+    return [Problem(location=locate(r.kind, r.ident), message=r.message) for r in raw]
 
 
 @attrs.frozen(kw_only=True)
@@ -188,27 +195,26 @@ class Organization:
     management_account_arn: str | None = None
     management_account_email: str | None = None
 
-    _entities: dict[str, Entity] = attrs.field(init=False, eq=False, repr=False, hash=False)
-    _policy_index: dict[str, Policy] = attrs.field(init=False, eq=False, repr=False, hash=False)
-    _children: dict[str, tuple[EntityId, ...]] = attrs.field(
-        init=False, eq=False, repr=False, hash=False
-    )
-    _by_target: dict[str, tuple[PolicyId, ...]] = attrs.field(
-        init=False, eq=False, repr=False, hash=False
-    )
-    _by_policy: dict[str, frozenset[EntityId]] = attrs.field(
-        init=False, eq=False, repr=False, hash=False
-    )
-    _paths: dict[str, EntityPath] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _index: StructureIndex = attrs.field(init=False, eq=False, repr=False, hash=False)
     # A memo of accounts_in (the organization is immutable, so it never goes stale).
     _subtree_accounts: dict[str, tuple[AccountId, ...]] = attrs.field(
         init=False, eq=False, repr=False, hash=False
     )
 
     def __attrs_post_init__(self) -> None:
-        problems = self._index(_LOCATOR.get())
-        if problems:
-            raise SnapshotError(problems)
+        index, problems = index_structure(
+            org_id=self.id,
+            management_account_id=self.management_account_id,
+            root=self.root,
+            members=(*self.organizational_units, *self.accounts),
+            policies=self.policies,
+            attachments=self.attachments,
+            max_scps=MAX_SCPS_PER_TARGET,
+        )
+        if index is None:
+            raise _StructureError(problems)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_subtree_accounts", {})
 
     @classmethod
     def checked(
@@ -219,174 +225,16 @@ class Organization:
         ``locate(kind, id)`` names where each entity came from (the snapshot
         loader passes JSON locations).
         """
-        token = _LOCATOR.set(locate)
         try:
             return cls(**fields), ()
-        except SnapshotError as exc:
-            return None, exc.problems
-        finally:
-            _LOCATOR.reset(token)
-
-    # -- indexing and structural checks -------------------------------------
-    def _members(self) -> tuple[OrganizationalUnit | Account, ...]:
-        return (*self.organizational_units, *self.accounts)
-
-    def _index(self, locate: Locator) -> list[Problem]:
-        problems: list[Problem] = []
-        entities: dict[str, Entity] = {str(self.root.id): self.root}
-        for node in self._members():
-            key = str(node.id)
-            if key in entities:
-                kind = "ou" if isinstance(node, OrganizationalUnit) else "account"
-                problems.append(Problem(location=locate(kind, key), message=f"duplicate id {key}"))
-                continue
-            entities[key] = node
-        policies: dict[str, Policy] = {}
-        for policy in self.policies:
-            if str(policy.id) in policies:
-                problems.append(
-                    Problem(
-                        location=locate("policy", policy.id),
-                        message=f"duplicate policy {policy.id}",
-                    )
-                )
-            policies[str(policy.id)] = policy
-        children: dict[str, list[EntityId]] = {key: [] for key in entities}
-        for node in self._members():
-            kind = "ou" if isinstance(node, OrganizationalUnit) else "account"
-            parent = entities.get(str(node.parent_id))
-            if parent is None:
-                problems.append(
-                    Problem(
-                        location=locate(kind, node.id),
-                        message=f"parent {node.parent_id} of {node.id} does not exist",
-                    )
-                )
-            elif isinstance(parent, Account):
-                problems.append(
-                    Problem(
-                        location=locate(kind, node.id),
-                        message=f"parent {node.parent_id} of {node.id} is an account",
-                    )
-                )
-            else:
-                children[str(node.parent_id)].append(node.id)
-        # Paths, depth and cycles: walk down from the root.
-        paths: dict[str, EntityPath] = {}
-        root_path = EntityPath(organization_id=self.id, root_id=self.root.id)
-        paths[str(self.root.id)] = root_path
-        stack: list[tuple[str, tuple[OuId, ...]]] = [(str(self.root.id), ())]
-        too_deep: set[str] = set()
-        while stack:
-            key, ous = stack.pop()
-            for child in children.get(key, ()):
-                if isinstance(child, AccountId):
-                    paths[str(child)] = EntityPath(
-                        organization_id=self.id,
-                        root_id=self.root.id,
-                        ou_ids=ous,
-                        account_id=child,
-                    )
-                    continue
-                assert isinstance(child, OuId)
-                if len(ous) >= MAX_OU_DEPTH:
-                    too_deep.add(str(child))
-                    problems.append(
-                        Problem(
-                            location=locate("ou", child),
-                            message=f"OU {child} is nested more than {MAX_OU_DEPTH} levels "
-                            "below the root",
-                        )
-                    )
-                    continue
-                new = (*ous, child)
-                paths[str(child)] = EntityPath(
-                    organization_id=self.id, root_id=self.root.id, ou_ids=new
-                )
-                stack.append((str(child), new))
-        for node in self._members():
-            key = str(node.id)
-            if key in paths or key in too_deep or str(node.parent_id) not in entities:
-                continue
-            if isinstance(entities.get(str(node.parent_id)), Account):
-                continue
-            if entities.get(key) is not node:
-                continue  # a duplicate, already reported
-            kind = "ou" if isinstance(node, OrganizationalUnit) else "account"
-            problems.append(
-                Problem(
-                    location=locate(kind, key),
-                    message=f"{key} is not reachable from the root (a cycle of parents, or "
-                    "below an OU that is)",
-                )
-            )
-        if str(self.management_account_id) not in entities or not isinstance(
-            entities[str(self.management_account_id)], Account
-        ):
-            problems.append(
-                Problem(
-                    location=locate("organization", self.id),
-                    message=f"management account {self.management_account_id} is not one of "
-                    "the accounts",
-                )
-            )
-        by_target: dict[str, list[PolicyId]] = {}
-        by_policy: dict[str, set[EntityId]] = {}
-        for policy_id, target in sorted(self.attachments):
-            if str(policy_id) not in policies:
-                problems.append(
-                    Problem(
-                        location=locate("attachment", f"{policy_id}->{target}"),
-                        message=f"policy {policy_id} is attached to {target} but is not one of "
-                        "the policies",
-                    )
-                )
-                continue
-            if str(target) not in entities:
-                problems.append(
-                    Problem(
-                        location=locate("attachment", f"{policy_id}->{target}"),
-                        message=f"policy {policy_id} is attached to unknown target {target}",
-                    )
-                )
-                continue
-            by_target.setdefault(str(target), []).append(policy_id)
-            by_policy.setdefault(str(policy_id), set()).add(target)
-        for key, entity in entities.items():
-            scps = [p for p in by_target.get(key, ()) if policies[str(p)].is_scp]
-            kind = _kind(entity)
-            if self.root.scp_enabled and not scps:
-                problems.append(
-                    Problem(
-                        location=locate(kind, key),
-                        message=f"{key} has no SCP attached while SCPs are enabled "
-                        "(AWS keeps at least one on every root, OU and account)",
-                    )
-                )
-            if len(scps) > MAX_SCPS_PER_TARGET:
-                problems.append(
-                    Problem(
-                        location=locate(kind, key),
-                        message=f"{key} has {len(scps)} SCPs attached; AWS allows at most "
-                        f"{MAX_SCPS_PER_TARGET}",
-                    )
-                )
-        if not problems:
-            setter = object.__setattr__
-            setter(self, "_entities", entities)
-            setter(self, "_policy_index", policies)
-            setter(self, "_children", {k: tuple(sorted(v)) for k, v in children.items()})
-            setter(self, "_by_target", {k: tuple(v) for k, v in by_target.items()})
-            setter(self, "_by_policy", {k: frozenset(v) for k, v in by_policy.items()})
-            setter(self, "_paths", paths)
-            setter(self, "_subtree_accounts", {})
-        return problems
+        except _StructureError as exc:
+            return None, tuple(_located(exc.raw, locate))
 
     # -- lookups ------------------------------------------------------------
     @property
     def management_account(self) -> Account:
         """The management (formerly master) account."""
-        entity = self._entities[str(self.management_account_id)]
+        entity = self._index.entities[str(self.management_account_id)]
         assert isinstance(entity, Account)
         return entity
 
@@ -401,12 +249,12 @@ class Organization:
 
     def has_entity(self, entity_id: str) -> bool:
         """Whether the root, an OU or an account has this id."""
-        return entity_id in self._entities
+        return entity_id in self._index.entities
 
     def entity(self, entity_id: str) -> Entity:
         """The root, OU or account with this id; :class:`UnknownEntityError` otherwise."""
         try:
-            return self._entities[entity_id]
+            return self._index.entities[entity_id]
         except KeyError:
             raise UnknownEntityError(
                 f"{entity_id!r} is not the root, an OU or an account of organization {self.id}"
@@ -422,7 +270,7 @@ class Organization:
     def policy(self, policy_id: str) -> Policy:
         """The policy with this id; :class:`UnknownPolicyError` otherwise."""
         try:
-            return self._policy_index[policy_id]
+            return self._index.policies[policy_id]
         except KeyError:
             raise UnknownPolicyError(
                 f"policy {policy_id!r} does not exist in organization {self.id}"
@@ -430,7 +278,7 @@ class Organization:
 
     def has_policy(self, policy_id: str) -> bool:
         """Whether a policy has this id."""
-        return policy_id in self._policy_index
+        return policy_id in self._index.policies
 
     @property
     def scps(self) -> tuple[Policy, ...]:
@@ -441,7 +289,7 @@ class Organization:
     def path_of(self, entity_id: str) -> EntityPath:
         """The entity path of the root, an OU or an account."""
         self.entity(entity_id)
-        return self._paths[entity_id]
+        return self._index.paths[entity_id]
 
     def resolve(self, path: EntityPath | str) -> EntityId:
         """The id a path ends at, checking that each element is the parent of the next.
@@ -456,7 +304,7 @@ class Organization:
                 f"entity path {path} names organization {path.organization_id}, not {self.id}"
             )
         target = path.target
-        if target not in self._paths or self._paths[str(target)] != path:
+        if target not in self._index.paths or self._index.paths[str(target)] != path:
             raise UnknownEntityError(f"entity path {path} does not exist in organization {self.id}")
         return target
 
@@ -472,7 +320,7 @@ class Organization:
     def children_of(self, entity_id: str) -> tuple[EntityId, ...]:
         """The direct children (OUs and accounts) of the root or an OU, by id."""
         self.entity(entity_id)
-        return self._children.get(entity_id, ())
+        return self._index.children.get(entity_id, ())
 
     def accounts_in(self, entity_id: str) -> tuple[AccountId, ...]:
         """Every account in the subtree of ``entity_id`` (itself, if it is an account), sorted."""
@@ -485,7 +333,7 @@ class Organization:
         found: list[AccountId] = []
         stack = [entity_id]
         while stack:
-            for child in self._children.get(stack.pop(), ()):
+            for child in self._index.children.get(stack.pop(), ()):
                 if isinstance(child, AccountId):
                     found.append(child)
                 else:
@@ -499,7 +347,7 @@ class Organization:
         found: list[EntityId] = []
         stack = [entity_id]
         while stack:
-            for child in self._children.get(stack.pop(), ()):
+            for child in self._index.children.get(stack.pop(), ()):
                 found.append(child)
                 stack.append(child)
         return tuple(sorted(found))
@@ -508,7 +356,7 @@ class Organization:
     def scps_attached(self, entity_id: str) -> tuple[Policy, ...]:
         """The SCPs attached directly to an entity, by id."""
         self.entity(entity_id)
-        policies = (self._policy_index[p] for p in self._by_target.get(entity_id, ()))
+        policies = (self._index.policies[p] for p in self._index.by_target.get(entity_id, ()))
         return tuple(p for p in policies if p.is_scp)
 
     def scp_ids_attached(self, entity_id: str) -> frozenset[PolicyId]:
@@ -525,7 +373,7 @@ class Organization:
     def targets_of(self, policy_id: str) -> frozenset[EntityId]:
         """Where a policy is attached (directly)."""
         self.policy(policy_id)
-        return self._by_policy.get(policy_id, frozenset())
+        return self._index.by_policy.get(policy_id, frozenset())
 
     # -- changes ------------------------------------------------------------
     def evolve(self, **changes: Any) -> Organization:
@@ -554,14 +402,6 @@ class Organization:
             f"<Organization {self.id}: {len(self.organizational_units)} OUs, "
             f"{len(self.accounts)} accounts, {len(self.policies)} policies>"
         )
-
-
-def _kind(entity: Entity) -> str:
-    if isinstance(entity, Root):
-        return "root"
-    if isinstance(entity, OrganizationalUnit):
-        return "ou"
-    return "account"
 
 
 class OrganizationBuilder:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-import attrs
-
 from ...engine.report import counted_accounts
 from ...engine.sorting import SortKey
-from ...model.events import ActivityIndex
 from .. import _args
-from .._inputs import Request, full_report, make_client, prepare, read_activity
-from ..coverage import ActivitySpan, Coverage, assess, emptiness
+from .._inputs import Outcome, full_report, make_client, prepare, read_activity
+from ..coverage import Coverage, assess, emptiness
 from ..exitcodes import EXIT_NO_ACTIVITY, EXIT_OK
 from ..output import iso, report_csv, report_table, to_json
 from ._help import subparser
 
-__all__ = ["Outcome", "add_parser", "add_report_options", "compute", "run"]
+__all__ = ["add_parser", "add_report_options", "compute", "run", "write_coverage"]
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
@@ -49,17 +46,6 @@ orgaccess report --org org.json --events trail/ --entity ou-f6g7-aaaaaaaa --outp
     )
     add_report_options(p)
     return p
-
-
-@attrs.frozen(kw_only=True)
-class Outcome:
-    """A report made from the logs, with what they could show."""
-
-    request: Request
-    index: ActivityIndex
-    span: ActivitySpan
-    response: dict[str, Any]
-    coverage: Coverage
 
 
 def compute(args: argparse.Namespace, stderr: TextIO, *, days: int | None = None) -> Outcome | int:

@@ -20,10 +20,11 @@ from typing import Any, TextIO
 from ...model.catalog import default_catalog
 from ...model.policy import SCP_MAX_CHARACTERS
 from .. import _args
+from .._inputs import Outcome
 from ..exitcodes import EXIT_NOT_OBSERVABLE, EXIT_OK, EXIT_UNUSED_FOUND
 from ..output import iso, report_csv, to_json
 from ._help import subparser
-from .report import Outcome, add_report_options, compute, write_coverage
+from .report import add_report_options, compute, write_coverage
 
 __all__ = ["add_parser", "run", "suggest_deny_scps"]
 

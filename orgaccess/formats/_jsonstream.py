@@ -1,0 +1,327 @@
+"""A streaming reader of the elements of large JSON arrays, in bounded memory.
+
+Log files hold one large array (``{"Records": [...]}``); this reads it one
+element at a time from chunks of at most :data:`CHUNK_CHARS` characters, so
+memory holds one chunk plus the largest single element. Several JSON
+documents may follow one another in one file. An element that is complete
+but not valid JSON (or nested deeper than Python's decoder allows, or a
+number too long to convert) is reported in its :class:`Element` and reading
+resumes after it. Text that is not UTF-8 ends the file at the exact byte,
+and every element before it is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Iterator
+from typing import Final
+
+import attrs
+
+from ._ingest import ReadError
+
+__all__ = ["CHUNK_CHARS", "Element", "JsonArrayReader", "TextStream"]
+
+#: Characters decoded per read; the parse buffer holds about this much plus one element.
+CHUNK_CHARS: Final = 1 << 18
+
+_WS = re.compile(r"[ \t\n\r]*")
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING_STOP = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[,\]}\s]")
+_DECODER = json.JSONDecoder()
+_BOM: Final = b"\xef\xbb\xbf"
+
+
+class BadValueError(Exception):
+    """One JSON value that is complete but not valid; parsing resumes after it."""
+
+    def __init__(self, message: str, end: int) -> None:
+        super().__init__(message)
+        self.end = end
+
+
+class ParseStopError(Exception):
+    """The file cannot be parsed further (broken structure or early end)."""
+
+
+def _value_end(buf: str, pos: int) -> int | None:
+    """Where the JSON value starting at ``pos`` ends, judged by brackets and strings only.
+
+    ``None`` when the buffer ends first. Used only after a decode failed, to
+    tell an invalid value from one that is not all read yet.
+    """
+    if buf[pos] not in '[{"':
+        match = _SCALAR_END.search(buf, pos)
+        return None if match is None else match.start()
+    depth = 0
+    i = pos
+    while True:
+        match = _STRUCTURE.search(buf, i)
+        if match is None:
+            return None
+        char = match.group()
+        i = match.end()
+        if char == '"':
+            while True:
+                stop = _STRING_STOP.search(buf, i)
+                if stop is None:
+                    return None
+                if stop.group() == "\\":
+                    i = stop.end() + 1
+                    continue
+                i = stop.end()
+                break
+            if depth == 0:
+                return i
+        elif char in "[{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth <= 0:
+                return i
+
+
+def _utf8_boundary(data: bytes) -> int:
+    """The length of the longest prefix of ``data`` that ends on a whole UTF-8 character."""
+    end = len(data)
+    i = end - 1
+    while i >= 0 and end - i <= 3 and data[i] & 0xC0 == 0x80:
+        i -= 1
+    if i < 0:
+        return end
+    lead = data[i]
+    need = 1 if lead < 0x80 else 2 if lead >> 5 == 6 else 3 if lead >> 4 == 14 else 4
+    return i if i + need > end else end
+
+
+class TextStream:
+    """Decoded text of one file, read chunk by chunk; ``buf[pos:]`` is unparsed."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+        self._bytes_decoded = 0
+        self._first = True
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.offset = 0  # characters dropped before ``buf``
+        self.error: str | None = None
+
+    def where(self) -> str:
+        return f"character {self.offset + self.pos}"
+
+    def _decode(self, chunk: bytes | None) -> str:
+        data = self._pending + (chunk or b"")
+        if self._first and (len(data) >= len(_BOM) or chunk is None):
+            self._first = False
+            if data.startswith(_BOM):
+                data = data[len(_BOM) :]
+                self._bytes_decoded += len(_BOM)
+        cut = len(data) if chunk is None else _utf8_boundary(data)
+        try:
+            text = data[:cut].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = self._bytes_decoded + exc.start
+            self.error = f"not UTF-8 text ({exc.reason}) at byte {byte}"
+            self.eof = True
+            return data[: exc.start].decode("utf-8")
+        self._bytes_decoded += cut
+        self._pending = data[cut:]
+        return text
+
+    def more(self) -> bool:
+        """Read more text (at least as much as is buffered); ``False`` at the end."""
+        if self.eof:
+            return False
+        if self.pos:
+            self.offset += self.pos
+            self.buf = self.buf[self.pos :]
+            self.pos = 0
+        want = max(CHUNK_CHARS, len(self.buf))
+        parts = [self.buf]
+        got = 0
+        try:
+            while got < want and not self.eof:
+                chunk = next(self._chunks, None)
+                text = self._decode(chunk)
+                if chunk is None:
+                    self.eof = True
+                parts.append(text)
+                got += len(text)
+        except ReadError as exc:
+            self.error, self.eof = str(exc), True
+        except OSError as exc:
+            self.error, self.eof = f"read error: {exc}", True
+        self.buf = "".join(parts)
+        return got > 0
+
+    def peek(self) -> str:
+        """The next non-whitespace character (not consumed), or ``""`` at the end."""
+        while True:
+            match = _WS.match(self.buf, self.pos)
+            assert match is not None  # the pattern matches the empty string
+            self.pos = match.end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.more():
+                return ""
+
+    def expect(self, char: str, what: str) -> None:
+        found = self.peek()
+        if found != char:
+            shown = "the end of the file" if not found else repr(found)
+            raise ParseStopError(f"expected {what} at {self.where()}, found {shown}")
+        self.pos += 1
+
+    def value(self) -> object:
+        """Decode the JSON value at the cursor (call :meth:`peek` first)."""
+        while True:
+            buf, pos = self.buf, self.pos
+            try:
+                obj, end = _DECODER.raw_decode(buf, pos)
+            except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+                end_guess = _value_end(buf, pos)
+                if end_guess is None and self.more():
+                    continue
+                if end_guess is None:
+                    raise ParseStopError(
+                        f"the file ends inside a value starting at {self.where()} (truncated?)"
+                    ) from None
+                raise BadValueError(f"not valid JSON: {_reason(exc)}", end_guess) from None
+            if end == len(buf) and self.more():
+                continue  # a number might go on in the next chunk
+            self.pos = end
+            return obj
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0][:120]  # e.g. an integer of thousands of digits
+
+
+@attrs.frozen
+class Element:
+    """One element of a top-level array, or the JSON error that replaced it."""
+
+    pointer: str
+    value: object
+    error: str | None = None
+
+
+class JsonArrayReader:
+    """Yield the elements of top-level arrays and of the arrays under ``keys``.
+
+    A top-level object without any of ``keys`` is handed to ``accept_object``
+    (its key names): ``None`` accepts it as holding no elements, a message
+    makes it a problem that ends the file.
+    """
+
+    def __init__(
+        self,
+        stream: TextStream,
+        keys: Collection[str],
+        accept_object: Callable[[frozenset[str]], str | None],
+    ) -> None:
+        self.s = stream
+        self.keys = frozenset(keys)
+        self.accept_object = accept_object
+        self.problem: str | None = None
+        self.documents = 0
+        self.elements_read = 0
+
+    def elements(self) -> Iterator[Element]:
+        s = self.s
+        try:
+            while True:
+                first = s.peek()
+                if not first:
+                    break
+                self.documents += 1
+                if first == "[":
+                    s.pos += 1
+                    yield from self._array("")
+                elif first == "{":
+                    s.pos += 1
+                    yield from self._object()
+                else:
+                    raise ParseStopError(
+                        f"expected a JSON object or array at {s.where()}, found {first!r}"
+                    )
+            if self.documents == 0 and s.error is None:
+                raise ParseStopError("the file is empty")
+        except ParseStopError as exc:
+            self.problem = str(exc)
+        except BadValueError as exc:
+            self.problem = f"{exc} at {s.where()}"
+        if s.error is not None:
+            # a read error explains an early end better than the parser can
+            self.problem = s.error
+        if self.problem is not None and self.elements_read:
+            self.problem += f"; the {self.elements_read} record(s) before it were read"
+
+    def _object(self) -> Iterator[Element]:
+        s = self.s
+        keys: set[str] = set()
+        found = False
+        if s.peek() == "}":
+            s.pos += 1
+        else:
+            while True:
+                if s.peek() != '"':
+                    raise ParseStopError(f"expected a key at {s.where()}")
+                key = s.value()
+                assert isinstance(key, str)
+                keys.add(key)
+                s.expect(":", "':'")
+                nxt = s.peek()
+                if key in self.keys and nxt == "[":
+                    found = True
+                    s.pos += 1
+                    yield from self._array("/" + key)
+                elif not nxt:
+                    raise ParseStopError(f"the file ends after key {key!r}")
+                else:
+                    skipped = s.value()
+                    if key in self.keys:
+                        raise ParseStopError(
+                            f"{key!r} is not an array but {type(skipped).__name__} {skipped!r:.60}"
+                        )
+                sep = s.peek()
+                if sep == "}":
+                    s.pos += 1
+                    break
+                s.expect(",", "',' or '}'")
+        if not found:
+            problem = self.accept_object(frozenset(keys))
+            if problem is not None:
+                raise ParseStopError(problem)
+
+    def _array(self, prefix: str) -> Iterator[Element]:
+        s = self.s
+        index = 0
+        while True:
+            char = s.peek()
+            if not char:
+                raise ParseStopError(f"the file ends inside the array after {index} element(s)")
+            if char == "]":
+                s.pos += 1
+                return
+            if index:
+                s.expect(",", "',' or ']'")
+                if not s.peek():
+                    raise ParseStopError(f"the file ends inside the array after {index} element(s)")
+            pointer = f"#{prefix}/{index}"
+            try:
+                element = Element(pointer, s.value())
+            except BadValueError as exc:
+                s.pos = exc.end
+                element = Element(pointer, None, str(exc))
+            self.elements_read += 1
+            index += 1
+            yield element
