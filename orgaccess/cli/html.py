@@ -272,11 +272,11 @@ id="collapse-all">Collapse all</button></p>
 """
 
 
-def page_for(
-    outcome: Outcome, *, days: int | None, sort_key: str, excluded: Iterable[str] = ()
-) -> str:
-    """The page of a ``report`` (``days=None``: the tracking period) or ``unused`` outcome."""
-    del sort_key  # the table is in the report's order; the reader re-sorts it
+def page_for(outcome: Outcome, *, days: int | None, excluded: Iterable[str] = ()) -> str:
+    """The page of a ``report`` (``days=None``: the tracking period) or ``unused`` outcome.
+
+    The services table keeps the report's order (``--sort-key``); the reader re-sorts it.
+    """
     request, response, index = outcome.request, outcome.response, outcome.index
     org, as_of = request.org, request.as_of
     tracking = request.options.tracking_days

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         elif args.output == "html":
             from ..html import page_for
 
-            out.write(page_for(outcome, days=None, sort_key=args.sort_key))
+            out.write(page_for(outcome, days=None))
         else:
             policy = f", policy {request.policy_id}" if request.policy_id else ""
             out.write(

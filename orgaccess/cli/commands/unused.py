@@ -177,7 +177,7 @@ def _answer(
         elif args.output == "html":
             from ..html import page_for
 
-            out.write(page_for(outcome, days=args.days, sort_key=args.sort_key, excluded=excluded))
+            out.write(page_for(outcome, days=args.days, excluded=excluded))
         else:
             out.write(
                 f"{len(unused)} of {response['NumberOfServicesAccessible']} services allowed for "
