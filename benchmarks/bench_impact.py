@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_report import CREATED, ROOT_ID, Synthetic
 
-from orgaccess.engine.impact import Impact, impact
+from orgaccess.engine.change_impact import Impact, impact
 from orgaccess.model.catalog import default_catalog
 from orgaccess.model.changes import (
     AttachPolicy,

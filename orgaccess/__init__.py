@@ -6,8 +6,8 @@ The package only re-exports; each name lives in its own module.
 from .aws.client import ReportClient, iter_access_details, paginate_access_report
 from .aws.mock import attach, mock_iam
 from .aws.shapes import access_detail_from_aws, access_detail_to_aws
+from .engine.change_impact import AccessChange, EntityImpact, Impact, impact
 from .engine.evaluation import Evaluator, Explanation
-from .engine.impact import AccessChange, EntityImpact, Impact, impact
 from .engine.report import (
     AccessDetail,
     PolicyScope,

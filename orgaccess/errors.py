@@ -19,6 +19,7 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── IngestError                  (also ValueError)   unreadable activity input (strict mode)
     ├── IngestIncompleteError        (also RuntimeError) a summary asked for before a pass ended
     ├── ShapeError                   (also ValueError)   a dict that is not the AWS shape expected
+    ├── MissingExtraError            (also ImportError)  an optional extra is not installed
     ├── PaginationError              (also ValueError)   a bad PaginationConfig / StartingToken,
     │                                                     or a job with no pages to walk
     ├── WaiterError                                      a waiter gave up (``reason``)
@@ -56,6 +57,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidTimeError",
     "OrgAccessError",
+    "MissingExtraError",
     "PaginationError",
     "PolicyDocumentError",
     "Problem",
@@ -214,6 +216,10 @@ class ReportFailedError(OrgAccessError):
         super().__init__(f"{FAILURE_MESSAGES[code]} ({detail})", code=code)
         self.aws_message = FAILURE_MESSAGES[code]
         self.detail = detail
+
+
+class MissingExtraError(OrgAccessError, ImportError):
+    """A feature needs an optional extra that is not installed (``orgaccess[aws]`` ...)."""
 
 
 class PaginationError(OrgAccessError, ValueError):

@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from orgaccess.engine.change_impact import impact
 from orgaccess.engine.evaluation import Evaluator
-from orgaccess.engine.impact import impact
 from orgaccess.engine.report import ReportOptions, build_report
 from orgaccess.model.catalog import ServiceCatalog
 from orgaccess.model.changes import (

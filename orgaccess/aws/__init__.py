@@ -16,6 +16,11 @@ from .mock import (
     attach,
     mock_iam,
 )
+from .organizations import (
+    SNAPSHOT_OPERATIONS,
+    organizations_client,
+    read_snapshot,
+)
 from .paginate import (
     NON_AGGREGATE_KEYS,
     PageIterator,
@@ -79,6 +84,7 @@ __all__ = [
     "QueryApp",
     "QueryResponse",
     "ReportClient",
+    "SNAPSHOT_OPERATIONS",
     "WAITER_NAME",
     "Waiter",
     "access_detail_from_aws",
@@ -93,8 +99,10 @@ __all__ = [
     "make_server",
     "mock_iam",
     "new_request_id",
+    "organizations_client",
     "page_of",
     "paginate_access_report",
     "parse_caller",
+    "read_snapshot",
     "waiter_error",
 ]

@@ -1,5 +1,6 @@
-"""The command line: ``orgaccess`` (``python -m orgaccess``)."""
+"""The command line: ``orgaccess`` (``python -m orgaccess``); see :mod:`orgaccess.cli.main`."""
 
+from .commands.unused import suggest_deny_scps
 from .main import main
 
-__all__ = ["main"]
+__all__ = ["main", "suggest_deny_scps"]

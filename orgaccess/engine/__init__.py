@@ -8,19 +8,19 @@ from .arnmatch import (
     find_surviving_arn,
     some_arn_survives,
 )
+from .change_impact import (
+    DEFAULT_WINDOW_DAYS,
+    AccessChange,
+    EntityImpact,
+    Impact,
+    impact,
+)
 from .evaluation import (
     Evaluator,
     Explanation,
     LevelExplanation,
     ResourceMode,
     StatementRef,
-)
-from .impact import (
-    DEFAULT_WINDOW_DAYS,
-    AccessChange,
-    EntityImpact,
-    Impact,
-    impact,
 )
 from .report import (
     DEFAULT_TRACKING_DAYS,

@@ -14,12 +14,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from ..aws.client import ReportClient
-from ..errors import ConfigurationError
-from ..formats.activity import read_activity
-from ..formats.snapshot import load_organization
-from ..model.catalog import default_catalog
-from ..model.events import ActivityIndex
+from ...aws.client import ReportClient
+from ...errors import ConfigurationError
+from ...formats.activity import read_activity
+from ...formats.snapshot import load_organization
+from ...model.catalog import default_catalog
+from ...model.events import ActivityIndex
+from ._help import subparser
 
 __all__ = ["add_parser", "run"]
 
@@ -55,9 +56,20 @@ def _seconds(text: str) -> float:
     return value
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register ``serve`` on the ``orgaccess`` command's subparsers."""
-    p = sub.add_parser("serve", help="a local IAM endpoint (Query protocol) for boto3 and the CLI")
+    p = subparser(
+        sub,
+        "serve",
+        help="a local IAM endpoint (Query protocol) for boto3 and the CLI",
+        description="Answer GenerateOrganizationsAccessReport and GetOrganizationsAccessReport "
+        "over HTTP as IAM does (form-encoded POST, XML), so boto3, the AWS CLI and other SDKs "
+        "work unchanged with --endpoint-url. Loopback only unless every principal has a "
+        "verified secret or --allow-unverified-remote is given. Stops cleanly on SIGINT/SIGTERM.",
+        examples="orgaccess serve --org org.json --events trail/ --port 8765\n"
+        "aws iam generate-organizations-access-report --endpoint-url http://127.0.0.1:8765 \\\n"
+        "    --entity-path o-a1b2c3d4e5/r-f6g7",
+    )
     p.add_argument("--org", required=True, metavar="ORG.json", help="organization snapshot")
     p.add_argument(
         "--events", nargs="*", default=[], metavar="PATH", help="CloudTrail / aggregated rows"
@@ -84,12 +96,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="allow binding beyond loopback without every principal's secret",
     )
-    p.set_defaults(handler=run)
+    return p
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Serve until SIGINT / SIGTERM; returns the exit code."""
-    from ..aws.server import is_loopback, load_principals, make_server
+    from ...aws.server import is_loopback, load_principals, make_server
 
     principals = load_principals(args.principals) if args.principals else None
     org = load_organization(args.org)

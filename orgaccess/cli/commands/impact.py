@@ -37,80 +37,43 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from .._time import format_instant, parse_instant
-from ..engine.evaluation import StatementRef
-from ..engine.impact import DEFAULT_WINDOW_DAYS, AccessChange, Impact, impact
-from ..errors import ChangeSetError, InvalidTimeError, SnapshotError
-from ..formats.activity import read_activity
-from ..model.catalog import ServiceCatalog, default_catalog
-from ..model.changes import (
+from ..._time import format_instant
+from ...engine.change_impact import DEFAULT_WINDOW_DAYS, AccessChange, Impact, impact
+from ...engine.evaluation import StatementRef
+from ...errors import ChangeSetError
+from ...formats.activity import read_activity
+from ...model.catalog import ServiceCatalog, default_catalog
+from ...model.changes import (
     AttachPolicy,
     Change,
     DetachPolicy,
     MoveAccount,
     ProposedPolicy,
     ReplacePolicy,
+    apply_changes,
 )
-from ..model.events import ActivityIndex
-from ..model.ids import PolicyId
-from ..model.organization import Organization
+from ...model.events import ActivityIndex
+from ...model.ids import PolicyId
+from .._args import CliError, UsageError, add_evaluation, add_org, day_count, parse_time
+from .._inputs import load_org
+from ..exitcodes import (
+    EXIT_BAD_INPUT,
+    EXIT_NO_ACTIVITY,
+    EXIT_OK,
+    EXIT_USED_ACCESS_CUT_OFF,
+)
+from ._help import subparser
 
 __all__ = [
-    "EXIT_BAD_INPUT",
-    "EXIT_NO_ACTIVITY",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "EXIT_USED_ACCESS_CUT_OFF",
     "add_parser",
     "changes_from",
     "impact_json",
     "run",
 ]
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 1
-EXIT_USAGE = 2
-#: No activity in the window to judge by.
-EXIT_NO_ACTIVITY = 3
-#: Some account loses a service it used in the window.
-EXIT_USED_ACCESS_CUT_OFF = 6
-
-
-class _BadInputError(Exception):
-    """A problem with the user's input: one line on standard error, exit code 1."""
-
 
 def _iso(value: datetime) -> str:
     return format_instant(value)
-
-
-def _as_of(text: str) -> datetime:
-    try:
-        return parse_instant(text, naive="utc")
-    except InvalidTimeError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
-
-
-def _load_org(path: str) -> Organization:
-    from ..formats.snapshot import load_organization
-
-    try:
-        return load_organization(path)
-    except SnapshotError as exc:
-        first = exc.problems[0] if exc.problems else exc.message
-        more = len(exc.problems) - 1
-        tail = f" (and {more} more; run 'orgaccess validate --org {path}')" if more > 0 else ""
-        raise _BadInputError(f"{path}: invalid snapshot: {first}{tail}") from None
 
 
 def _load_activity(
@@ -158,7 +121,7 @@ def _read_policy(path: str, option: str) -> str:
         with open(path, encoding="utf-8-sig") as fh:
             return fh.read().strip()
     except OSError as exc:
-        raise _BadInputError(f"{option} {path}: {exc.strerror or exc}") from None
+        raise CliError(f"{option} {path}: {exc.strerror or exc}") from None
 
 
 def _attach_policy(value: str) -> PolicyId | ProposedPolicy:
@@ -166,9 +129,7 @@ def _attach_policy(value: str) -> PolicyId | ProposedPolicy:
         try:
             return PolicyId(value)
         except ValueError:
-            raise _BadInputError(
-                f"--attach {value}: no such file, and not a policy id (p-...)"
-            ) from None
+            raise CliError(f"--attach {value}: no such file, and not a policy id (p-...)") from None
     name = os.path.basename(value)
     for suffix in (".json", ".JSON"):
         name = name.removesuffix(suffix)
@@ -182,12 +143,12 @@ def changes_from(steps: Sequence[tuple[str, str]]) -> list[Change]:
     while i < len(steps):
         option, value = steps[i]
         if option in _SECOND:
-            raise _UsageError(f"{option} {value} must follow {_SECOND[option]}")
+            raise UsageError(f"{option} {value} must follow {_SECOND[option]}")
         try:
             if option == "--replace":
                 policy_id, sep, path = value.partition("=")
                 if not sep or not path:
-                    raise _UsageError(f"--replace {value}: expected POLICY_ID=POLICY.json")
+                    raise UsageError(f"--replace {value}: expected POLICY_ID=POLICY.json")
                 changes.append(
                     ReplacePolicy(policy_id=policy_id, document=_read_policy(path, "--replace"))
                 )
@@ -195,7 +156,7 @@ def changes_from(steps: Sequence[tuple[str, str]]) -> list[Change]:
                 continue
             second = _PAIRS[option]
             if i + 1 >= len(steps) or steps[i + 1][0] != second:
-                raise _UsageError(f"{option} {value} must be followed by {second}")
+                raise UsageError(f"{option} {value} must be followed by {second}")
             target = steps[i + 1][1]
             if option == "--attach":
                 changes.append(AttachPolicy(policy=_attach_policy(value), target=target))
@@ -205,12 +166,8 @@ def changes_from(steps: Sequence[tuple[str, str]]) -> list[Change]:
                 changes.append(MoveAccount(account_id=value, parent_id=target))
             i += 2
         except ValueError as exc:  # a malformed id: the value is not of the form asked
-            raise _UsageError(f"{option}: {exc}") from None
+            raise UsageError(f"{option}: {exc}") from None
     return changes
-
-
-class _UsageError(Exception):
-    """A usage problem found after argparse: exit code 2."""
 
 
 # -- output ------------------------------------------------------------------------
@@ -454,27 +411,20 @@ def _html(result: Impact, names: dict[str, str]) -> str:
 
 # -- the command --------------------------------------------------------------------
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Run ``orgaccess impact``; returns the exit code."""
+    """Run ``orgaccess impact``; returns the exit code.
+
+    Everything that needs no logs is checked before any is read: the edits'
+    form, the snapshot, and the edits against the organization (AWS's refusals).
+    """
+    changes = changes_from(getattr(args, "steps", None) or [])
+    if not changes:
+        raise UsageError("give at least one change (--attach, --detach, --replace, --move)")
+    org = load_org(args.org)
     try:
-        return _run(args, stdout, stderr)
-    except _BadInputError as exc:
+        apply_changes(org, changes)
+    except ChangeSetError as exc:
         stderr.write(f"orgaccess: {exc}\n")
         return EXIT_BAD_INPUT
-
-
-def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    try:
-        changes = changes_from(getattr(args, "steps", None) or [])
-    except _UsageError as exc:
-        stderr.write(f"orgaccess impact: error: {exc}\n")
-        return EXIT_USAGE
-    if not changes:
-        stderr.write(
-            "orgaccess impact: error: give at least one change (--attach, --detach, --replace, "
-            "--move)\n"
-        )
-        return EXIT_USAGE
-    org = _load_org(args.org)
     catalog = default_catalog()
     now: datetime = args.as_of or datetime.now(UTC)
     index = _load_activity(args.events, now, catalog, stderr)
@@ -523,15 +473,18 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``orgaccess impact`` to the command line's subparsers; returns its parser."""
-    p: argparse.ArgumentParser = sub.add_parser(
+    p = subparser(
+        sub,
         "impact",
-        help="what a proposed SCP change would cut off that accounts used recently",
+        help="what a proposed SCP change would cut off that was used",
         description="Apply proposed SCP edits to a copy of the organization and list every "
         "(account, service) whose access changes, with the last attempt in the window. "
         "Exit codes: 0 nothing used is cut off, 1 bad input or edits AWS would refuse, "
         "2 usage, 3 no activity to judge by, 6 a service used in the window is cut off.",
+        examples="orgaccess impact --org org.json --events trail/ \\\n"
+        "    --attach deny-lambda.json --to ou-f6g7-aaaaaaaa --window-days 90",
     )
-    p.add_argument("--org", required=True, metavar="ORG.json", help="organization snapshot")
+    add_org(p)
     p.add_argument(
         "--events",
         required=True,
@@ -557,22 +510,23 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     edits.add_argument("--to-parent", action=_Step, metavar="PARENT", help="root or OU id")
     p.add_argument(
         "--window-days",
-        type=_days,
+        type=day_count,
         default=DEFAULT_WINDOW_DAYS,
         metavar="N",
         help=f"an attempt in the N days up to --as-of makes a service used (default: "
         f"{DEFAULT_WINDOW_DAYS})",
     )
     p.add_argument(
-        "--as-of", type=_as_of, metavar="TIME", help="the time to judge at (default: now)"
+        "--as-of", type=parse_time, metavar="TIME", help="the time to judge at (default: now)"
     )
-    p.add_argument("--output", choices=["table", "json", "html"], default="table")
     p.add_argument(
-        "--resources",
-        choices=["precise", "simple"],
-        default="precise",
-        help="resource-level SCP evaluation (default: precise)",
+        "--output",
+        "--format",
+        dest="output",
+        choices=["table", "json", "html"],
+        default="table",
+        help="table (default), json or html",
     )
-    p.add_argument("--partition", default="aws", metavar="NAME", help="ARN partition (aws)")
-    p.set_defaults(handler=run, steps=[])
+    add_evaluation(p)
+    p.set_defaults(steps=[])
     return p

@@ -1,0 +1,223 @@
+"""Options shared by several commands, their value checks, and the two CLI errors.
+
+Every value that can be checked without reading the logs is checked here or
+in :mod:`orgaccess.cli._inputs` before any log is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from .._time import parse_instant
+from ..engine.report import DEFAULT_TRACKING_DAYS, PolicyScope
+from ..engine.sorting import SortKey
+from ..errors import InvalidTimeError
+
+__all__ = [
+    "EARLIEST_TIME",
+    "LATEST_TIME",
+    "MAX_DAYS",
+    "OUTPUTS",
+    "CliError",
+    "UsageError",
+    "add_activity",
+    "add_entity",
+    "add_evaluation",
+    "add_org",
+    "add_output",
+    "add_policy",
+    "add_sort_key",
+    "day_count",
+    "parse_time",
+    "write_output",
+]
+
+#: The largest accepted --tracking-days / --days (100 years).
+MAX_DAYS = 36500
+#: The range of accepted times (--as-of, --events-from).
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+OUTPUTS = ("table", "json", "csv", "html")
+
+
+class CliError(Exception):
+    """Bad input found by the command line: one ``orgaccess:`` line, exit code 1."""
+
+
+class UsageError(Exception):
+    """A usage error found after parsing (values that only clash together): exit code 2."""
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time (``Z`` or an offset; none means UTC) within the accepted range."""
+    try:
+        parsed = parse_instant(text, naive="utc")
+    except InvalidTimeError as exc:
+        if "outside the years" not in str(exc):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not an ISO 8601 time (e.g. 2026-11-01T00:00:00Z)"
+            ) from None
+        parsed = None
+    if parsed is None or not EARLIEST_TIME <= parsed < LATEST_TIME:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: give a time from 1970-01-01T00:00:00Z to "
+            "9998-12-31T23:59:59Z"
+        )
+    return parsed
+
+
+def day_count(text: str) -> int:
+    """A whole number of days from 0 to :data:`MAX_DAYS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: give a number of days from 0 to {MAX_DAYS}"
+        )
+    return value
+
+
+def add_org(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--org",
+        required=True,
+        metavar="ORG.json",
+        help="the organization snapshot (from 'orgaccess snapshot')",
+    )
+
+
+def add_entity(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--entity-path",
+        "--entity",
+        dest="entity",
+        required=True,
+        metavar="ENTITY",
+        help="the root, OU or account: a full entity path (o-.../r-...[/ou-...][/account]) "
+        "or a bare root id, OU id or account id",
+    )
+
+
+def add_policy(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--policy-id", metavar="ID", help="report on one SCP (p-...) instead of all in force"
+    )
+
+
+def add_evaluation(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--resources",
+        choices=["precise", "simple"],
+        default="precise",
+        help="resource-level SCP evaluation (default: precise)",
+    )
+    p.add_argument(
+        "--partition",
+        default="aws",
+        metavar="NAME",
+        help="ARN partition of the organization (aws, aws-cn, aws-us-gov; default: aws)",
+    )
+
+
+def add_activity(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--events",
+        required=True,
+        nargs="+",
+        metavar="PATH",
+        help="CloudTrail files/directories (.json, .json.gz, lookup-events output) and "
+        "aggregated-row files (.csv, .jsonl)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=parse_time,
+        metavar="TIME",
+        help="report creation time, ISO 8601 (default: now); attempts after it are left out",
+    )
+    p.add_argument(
+        "--tracking-days",
+        type=day_count,
+        default=DEFAULT_TRACKING_DAYS,
+        metavar="N",
+        help=f"tracking period in days, up to --as-of (default: {DEFAULT_TRACKING_DAYS})",
+    )
+    p.add_argument(
+        "--policy-scope",
+        choices=[s.value for s in PolicyScope],
+        default=PolicyScope.LITERAL.value,
+        help="with --policy-id: count only attachments inside the entity (literal, "
+        "default) or also above it (inherited)",
+    )
+    p.add_argument(
+        "--events-from",
+        type=parse_time,
+        metavar="TIME",
+        help="the activity given is complete from TIME on (e.g. when the trail started); "
+        "default: the earliest counted attempt",
+    )
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="answer even when no record was counted or none is in the tracking window "
+        "(otherwise exit code 3)",
+    )
+
+
+def add_sort_key(p: argparse.ArgumentParser, default: SortKey) -> None:
+    p.add_argument(
+        "--sort-key",
+        choices=[k.value for k in SortKey],
+        default=default.value,
+        help=f"row order (default: {default.value})",
+    )
+
+
+def add_output(p: argparse.ArgumentParser, choices: tuple[str, ...] = OUTPUTS) -> None:
+    p.add_argument(
+        "--output",
+        "--format",
+        dest="output",
+        choices=choices,
+        default="table",
+        help="output format (default: table); --format is an alias",
+    )
+    p.add_argument(
+        "-o",
+        "--output-file",
+        metavar="FILE",
+        help="write the output to FILE (atomically) instead of standard output",
+    )
+
+
+def write_output(
+    path: str | None, stdout: TextIO, produce: Callable[[TextIO], None], *, label: str
+) -> None:
+    """Write what ``produce`` prints to ``stdout``, or atomically to ``path``.
+
+    The file appears complete or not at all: the text goes to a temporary
+    file in the same directory, renamed over ``path`` at the end.
+    """
+    if path is None:
+        produce(stdout)
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CliError(f"{label} {path}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".orgaccess-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            produce(fh)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
