@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orgaccess.engine.report import _aggregate_by_account, _aggregate_by_namespace
-from orgaccess.model.events import AccessEvent, ActivityIndex, to_micros
+from orgaccess.model.events import AccessEvent, ActivityIndex
 from orgaccess.model.ids import AccountId
 from orgaccess.model.organization import Organization, OrganizationBuilder
 
@@ -62,9 +62,9 @@ def test_namespace_columns_agree_with_the_pass_over_accounts(
 ) -> None:
     index = ActivityIndex(events)
     accounts = frozenset(counted)
-    start = to_micros(BASE + timedelta(hours=start_hour))
-    end = to_micros(BASE + timedelta(hours=12))  # every event is at or before it
-    uncounted = frozenset(a for a in index.raw() if a not in accounts)
+    start = BASE + timedelta(hours=start_hour)
+    end = BASE + timedelta(hours=12)  # every event is at or before it
+    uncounted = frozenset(a for a in index.accounts if a not in accounts)
     by_account = _aggregate_by_account(ORG, index, accounts, frozenset(listed), start, end)
     by_namespace = _aggregate_by_namespace(ORG, index, uncounted, frozenset(listed), start, end)
     assert by_namespace == by_account
@@ -80,8 +80,8 @@ def test_ties_go_to_the_smallest_entity_path_then_region_in_both_ways() -> None:
         ]
     )
     accounts = frozenset(ACCOUNTS[1:])
-    start, end = to_micros(BASE), to_micros(BASE + timedelta(hours=12))
-    uncounted = frozenset(a for a in index.raw() if a not in accounts)
+    start, end = BASE, BASE + timedelta(hours=12)
+    uncounted = frozenset(a for a in index.accounts if a not in accounts)
     expected_account = min(
         (ACCOUNTS[3], ACCOUNTS[2], ACCOUNTS[5]), key=lambda a: str(ORG.path_of(a))
     )
@@ -89,7 +89,7 @@ def test_ties_go_to_the_smallest_entity_path_then_region_in_both_ways() -> None:
         _aggregate_by_account(ORG, index, accounts, {"s3"}, start, end),
         _aggregate_by_namespace(ORG, index, uncounted, {"s3"}, start, end),
     ):
-        assert result == {"s3": (3, to_micros(when), expected_account, "eu-west-1")}
+        assert result == {"s3": (3, when, expected_account, "eu-west-1")}
 
 
 def test_namespace_columns_are_rebuilt_after_more_events() -> None:

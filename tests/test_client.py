@@ -901,12 +901,19 @@ def test_wrong_parameter_types_are_rejected() -> None:
         assert error.code == "ParamValidationError"
 
 
-def test_events_iterable_is_indexed_with_history() -> None:
-    client = make_client()
-    assert client.activity.keeps_history
+def test_events_iterable_is_indexed_from_the_clock_at_construction() -> None:
+    clock = Clock()
+    client = make_client(clock=clock)
+    assert client.activity.horizon == clock.now
+    assert not client.activity.keeps_history
 
 
 def test_naive_clock_is_rejected() -> None:
-    client = make_client(clock=lambda: datetime(2026, 1, 1))  # type: ignore[arg-type]
+    # the client reads its clock when it is built (the index's horizon)
+    with pytest.raises(OrgAccessError, match="naive"):
+        make_client(clock=lambda: datetime(2026, 1, 1))  # type: ignore[arg-type]
+    clock = Clock()
+    client = make_client(clock=clock)
+    clock.now = datetime(2026, 1, 1)  # type: ignore[assignment]
     with pytest.raises(OrgAccessError, match="naive"):
         client.generate_organizations_access_report(EntityPath=ROOT_PATH)

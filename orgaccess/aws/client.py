@@ -179,10 +179,15 @@ class ReportClient:
     """Answers ``generate_organizations_access_report`` and ``get_organizations_access_report``.
 
     ``events`` is any iterable of :class:`~orgaccess.model.events.AccessEvent`, or a
-    ready :class:`~orgaccess.model.events.ActivityIndex` (when an iterable is given,
-    the client keeps every distinct attempt time so that reports are exact at
-    any clock time). ``clock`` is a zero-argument callable returning an aware
-    datetime (default: the system clock, UTC). ``caller`` is an IAM or STS
+    ready :class:`~orgaccess.model.events.ActivityIndex`. Given an iterable, the
+    client folds it into an index whose horizon is its clock's time at
+    construction: every report it makes later is exact, attempts after that
+    time included, and its memory does not grow with the number of events
+    (one entry per (account, service), plus attempts later than the clock, at
+    most :data:`~orgaccess.model.events.DEFAULT_HISTORY_LIMIT` of them; see
+    :mod:`orgaccess.model.events`). A clock set back before that time can
+    make a report raise :class:`~orgaccess.errors.ActivityHorizonError`.
+    ``clock`` is a zero-argument callable returning an aware datetime (default: the system clock, UTC). ``caller`` is an IAM or STS
     ARN, or an account id (its root); by default the management account's
     root. ``id_factory`` makes job ids (default: random UUIDs) and
     ``marker_secret`` signs pagination markers (default: random bytes); pass
@@ -228,10 +233,11 @@ class ReportClient:
             raise TypeError("organizations_read_denied must be a collection of principals, not str")
         options = options or ReportOptions()
         catalog = catalog if catalog is not None else default_catalog()
+        clock = clock or _system_clock
         activity = (
             events
             if isinstance(events, ActivityIndex)
-            else ActivityIndex(events, keep_history=True)
+            else ActivityIndex(events, horizon=ensure_utc(clock(), what="clock()"))
         )
         store = _Store(
             organization,
@@ -242,7 +248,7 @@ class ReportClient:
                 resources=options.resources,
                 partition=options.partition,
             ),
-            clock=clock or _system_clock,
+            clock=clock,
             job_duration=job_duration,
             reuse_window=reuse_window,
             max_concurrent_jobs=max_concurrent_jobs,

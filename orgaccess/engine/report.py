@@ -12,8 +12,8 @@ with the AWS failure code (``SERVICE_CONTROL_POLICY_NOT_ENABLED``,
 
 from __future__ import annotations
 
-import bisect
 import enum
+import operator
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
@@ -24,7 +24,7 @@ import attrs
 from .._time import ensure_utc
 from ..errors import ConfigurationError, ReportFailedError, UnknownEntityError
 from ..model.catalog import ServiceCatalog, default_catalog
-from ..model.events import ActivityIndex, from_micros, to_micros
+from ..model.events import ActivityIndex
 from ..model.ids import AccountId, EntityId, EntityPath, PolicyId
 from ..model.organization import Organization
 from .evaluation import Evaluator, ResourceMode
@@ -173,8 +173,8 @@ def _resolve(org: Organization, path: EntityPath | str) -> tuple[EntityPath, Ent
 
 
 # Per namespace: (accounts with an attempt in the window, the latest attempt's
-# microseconds, its account, its region).
-_Aggregate = tuple[int, int, AccountId, str]
+# time, its account, its region).
+_Aggregate = tuple[int, datetime, AccountId, str]
 
 
 def _aggregate(
@@ -182,8 +182,8 @@ def _aggregate(
     activity: ActivityIndex,
     accounts: frozenset[AccountId],
     listed: AbstractSet[str],
-    start: int,
-    end: int,
+    start: datetime,
+    end: datetime,
 ) -> dict[str, _Aggregate]:
     """Aggregate the counted accounts' attempts in ``[start, end]`` per listed namespace.
 
@@ -192,14 +192,15 @@ def _aggregate(
     in the index's per-namespace time columns; otherwise one pass over the
     counted accounts' entries.
     """
-    raw = activity.raw()
-    latest = activity.latest_micros
+    latest = activity.latest
     if latest is None:
         return {}
-    if latest <= end and 2 * len(accounts) >= len(raw):
-        uncounted = frozenset(a for a in raw if a not in accounts)
-        if len(uncounted) <= len(accounts):
-            return _aggregate_by_namespace(org, activity, uncounted, listed, start, end)
+    if latest <= end:
+        everyone = activity.accounts
+        if 2 * len(accounts) >= len(everyone):
+            uncounted = everyone - accounts
+            if len(uncounted) <= len(accounts):
+                return _aggregate_by_namespace(org, activity, uncounted, listed, start, end)
     return _aggregate_by_account(org, activity, accounts, listed, start, end)
 
 
@@ -212,87 +213,88 @@ def _aggregate_by_account(
     activity: ActivityIndex,
     accounts: frozenset[AccountId],
     listed: AbstractSet[str],
-    start: int,
-    end: int,
+    start: datetime,
+    end: datetime,
 ) -> dict[str, _Aggregate]:
     """One pass over the counted accounts' entries (exact for any creation time)."""
-    raw = activity.raw()
     found: dict[str, list[Any]] = {}
-    iterate_accounts = len(accounts) < len(raw)
-    for account in accounts if iterate_accounts else raw:
-        per = raw.get(account)
-        if per is None or (not iterate_accounts and account not in accounts):
+    for namespace, per in activity.namespaces().items():
+        if namespace not in listed:
             continue
-        for namespace, entry in per.items():
-            if namespace not in listed:
+        iterate_accounts = len(accounts) < len(per)
+        for account in accounts if iterate_accounts else per:
+            entry = per.get(account)
+            if entry is None or (not iterate_accounts and account not in accounts):
                 continue
-            micros = entry[0]
-            if micros > end:
-                later = activity.latest_micros_at_or_before(account, namespace, end)
+            moment = entry.time
+            if moment > end:
+                later = activity.latest_at_or_before(account, namespace, end)
                 if later is None:
                     continue
                 entry = later
-                micros = entry[0]
-            if micros < start:
+                moment = entry.time
+            if moment < start:
                 continue
             agg = found.get(namespace)
             if agg is None:
-                found[namespace] = [1, micros, account, entry[1]]
+                found[namespace] = [1, moment, account, entry.region]
                 continue
             agg[0] += 1
-            if micros > agg[1] or (
-                micros == agg[1]
-                and _tie_key(org, account, entry[1]) < _tie_key(org, agg[2], agg[3])
+            if moment > agg[1] or (
+                moment == agg[1]
+                and _tie_key(org, account, entry.region) < _tie_key(org, agg[2], agg[3])
             ):
-                agg[1] = micros
+                agg[1] = moment
                 agg[2] = account
-                agg[3] = entry[1]
+                agg[3] = entry.region
     return {ns: (a[0], a[1], a[2], a[3]) for ns, a in found.items()}
 
 
 def _aggregate_by_namespace(
     org: Organization,
     activity: ActivityIndex,
-    uncounted: frozenset[AccountId],
+    uncounted: AbstractSet[AccountId],
     listed: AbstractSet[str],
-    start: int,
-    end: int,
+    start: datetime,
+    end: datetime,
 ) -> dict[str, _Aggregate]:
-    """Binary searches per namespace; every account of the index counts but ``uncounted``.
+    """Per namespace, C-level passes over its latest times; every account counts but ``uncounted``.
 
     Needs every entry at or before ``end`` (the caller checks).
     """
-    raw = activity.raw()
-    excluded: dict[str, int] = {}
-    for account in uncounted:
-        for namespace, (micros, _region) in raw[account].items():
-            if start <= micros <= end:
-                excluded[namespace] = excluded.get(namespace, 0) + 1
     found: dict[str, _Aggregate] = {}
-    for namespace, column in activity.by_namespace().items():
-        if namespace not in listed:
+    for namespace, per in activity.namespaces().items():
+        if namespace not in listed or not per:
             continue
-        times = column.times
-        lo = bisect.bisect_left(times, start)
-        hi = bisect.bisect_right(times, end)
-        count = hi - lo - excluded.get(namespace, 0)
+        times = list(map(_TIME, per.values()))
+        count = len(times) if min(times) >= start else sum(map(start.__le__, times))
+        for account in uncounted:
+            entry = per.get(account)
+            if entry is not None and start <= entry.time <= end:
+                count -= 1
         if count <= 0:
             continue
-        i = hi - 1
-        while column.accounts[i] in uncounted:
-            i -= 1
-        top = times[i]
-        best: tuple[tuple[str, str], AccountId, str] | None = None
-        while i >= lo and times[i] == top:
-            account = column.accounts[i]
+        top = max(times)
+        if times.count(top) == 1:
+            account, entry = list(per.items())[times.index(top)]
             if account not in uncounted:
-                key = _tie_key(org, account, column.regions[i])
-                if best is None or key < best[0]:
-                    best = (key, account, column.regions[i])
-            i -= 1
+                found[namespace] = (count, top, account, entry.region)
+                continue
+        # ties at the top, or the top is not counted: one pass over the namespace
+        best: tuple[datetime, tuple[str, str], AccountId, str] | None = None
+        for account, entry in per.items():
+            moment = entry.time
+            if account in uncounted or (best is not None and moment < best[0]):
+                continue
+            key = _tie_key(org, account, entry.region)
+            if best is None or moment > best[0] or key < best[1]:
+                best = (moment, key, account, entry.region)
         assert best is not None
-        found[namespace] = (count, top, best[1], best[2])
+        found[namespace] = (count, best[0], best[2], best[3])
     return found
+
+
+_TIME = operator.attrgetter("time")
 
 
 def build_report(
@@ -349,8 +351,8 @@ def build_report(
     if management and policy_id is not None:
         pid = PolicyId(policy_id)
 
-    end = to_micros(created)
-    start = to_micros(created - timedelta(days=options.tracking_days))
+    end = created
+    start = created - timedelta(days=options.tracking_days)
     aggregates = _aggregate(org, activity, accounts, listed, start, end)
 
     details: list[AccessDetail] = []
@@ -367,14 +369,14 @@ def build_report(
                 )
             )
         else:
-            count, micros, account, region = agg
+            count, moment, account, region = agg
             details.append(
                 AccessDetail(
                     service_name=name,
                     service_namespace=namespace,
                     region=region,
                     entity_path=org.path_of(account),
-                    last_authenticated_time=from_micros(micros),
+                    last_authenticated_time=moment,
                     total_authenticated_entities=count,
                 )
             )

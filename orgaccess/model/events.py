@@ -3,15 +3,61 @@
 An :class:`AccessEvent` is one authenticated attempt by a principal of an
 account to use a service (successful or denied). The :class:`ActivityIndex`
 folds any number of events into, per (account, namespace), the latest attempt
-and its region, so its size grows with accounts x services, not with events.
-The tracking window is not applied here: it belongs to each report.
+and its region. The tracking window is not applied here: it belongs to each report.
+
+The representation and its size bound
+-------------------------------------
+A report created at ``T`` needs, per (account, namespace) -- a *pair* --
+the latest attempt at or before ``T``. No bounded summary answers that for
+every ``T``: a pair with attempts at ``t1 < ... < tn`` gives a different
+answer at each ``ti``, so an exact answer for any ``T`` needs every distinct
+time. The index therefore keeps what answers every report created at or
+after a *horizon* ``H``, and says so (:class:`~orgaccess.errors.ActivityHorizonError`)
+for a report before it, never guessing:
+
+* per pair, the **latest** attempt (time, region) -- always;
+* the **tail**: every other attempt later than ``H`` (time, pair, region);
+* per pair whose latest attempt is later than ``H``, the **settled** entry:
+  the latest other attempt at or before ``H``.
+
+The answer at ``T >= H`` is the latest attempt if it is at or before ``T``,
+else the latest tail entry of the pair at or before ``T`` (every attempt
+after ``H`` is in the tail), else the settled entry (nothing of the pair lies
+in ``(H, T]``). Ties at the same instant go to the smallest region, so the
+result does not depend on input order.
+
+Three ways to build it:
+
+* default: latest only (``H`` is +infinity): exact for reports created at or
+  after the latest attempt. Size: one entry per pair.
+* ``horizon=H``: attempts after ``H`` are kept, at most ``history_limit``
+  tail entries (default :data:`DEFAULT_HISTORY_LIMIT`); past the limit the
+  tail is deduplicated and then the horizon rises to drop its older half
+  into the settled entries (:attr:`ActivityIndex.horizon` tells where it
+  is). Size: at most two entries per pair plus ``history_limit``, whatever
+  the number of events. :class:`~orgaccess.aws.client.ReportClient` builds
+  its index this way with ``H`` = its clock at construction: reports made
+  later are exact, however many events come after that time (up to the limit).
+* ``keep_history=True``: ``H`` is -infinity and the tail has no limit (it is
+  deduplicated as it grows): exact for any creation time; size grows with the
+  distinct attempt times.
+
+``until`` drops events after it (counted in :attr:`ActivityIndex.after_until`).
+
+Indexes are mergeable: :meth:`ActivityIndex.merge` folds another index's
+kept attempts in, so that merging the indexes of parts of the input equals
+folding the whole input (for latest-only and ``keep_history`` indexes the
+state is the same; for a bounded tail every report at or after the merged
+horizon is the same).
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from typing import Final, Protocol, TypeAlias
 
 import attrs
 
@@ -20,13 +66,19 @@ from ..errors import ActivityHorizonError, EventError
 from .ids import AccountId
 
 __all__ = [
+    "DEFAULT_HISTORY_LIMIT",
     "AccessEvent",
     "ActivityIndex",
+    "Attempt",
     "LastAccess",
     "NamespaceColumn",
     "from_micros",
     "to_micros",
 ]
+
+#: Tail entries a ``horizon=`` index keeps before its horizon rises.
+DEFAULT_HISTORY_LIMIT: Final = 100_000
+_MIN_CHECK: Final = 4096
 
 
 def _account(value: str) -> AccountId:
@@ -90,42 +142,62 @@ def from_micros(value: int) -> datetime:
 
 @attrs.frozen
 class NamespaceColumn:
-    """One namespace's entries in time order: parallel tuples of times, accounts, regions."""
+    """One namespace's latest attempts in time order: parallel times, accounts, regions."""
 
-    times: tuple[int, ...]
+    times: tuple[datetime, ...]
     accounts: tuple[AccountId, ...]
     regions: tuple[str, ...]
 
 
-# An entry: (microseconds since the epoch, region). Kept as a plain tuple so
-# that the report engine's pass over the index stays close to a bare pass.
+class Attempt(Protocol):
+    """What the index keeps of a latest attempt: an event, a row, or a :class:`LastAccess`."""
+
+    @property
+    def time(self) -> datetime: ...
+
+    @property
+    def region(self) -> str: ...
+
+
+# An earlier attempt as stored in the tail and the settled entries: (time, region),
+# compared as a tuple, so at the same instant the smaller region is the smaller entry.
+_Stored = tuple[datetime, str]
+# An entry in microseconds since the epoch, for raw().
 _Entry = tuple[int, str]
+# A tail entry: (time, account, namespace, region).
+_Tail = tuple[datetime, AccountId, str, str]
+_Pair = tuple[AccountId, str]
+_Event: TypeAlias = "AccessEvent | _Trusted"
+
+
+def _better(a: _Stored, b: _Stored | None) -> bool:
+    """Whether ``a`` wins over ``b``: later, or as late in a smaller region."""
+    return b is None or a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])
 
 
 class ActivityIndex:
-    """Per (account, namespace): the latest attempt. Built in one pass; events may be added later.
+    """Per (account, namespace): the latest attempt, and what earlier reports need.
 
-    By default only the latest attempt of each (account, namespace) is kept,
-    so memory grows with accounts x services, never with the number of
-    events. That answers every report whose creation time is at or after
-    the attempts it meets. Two options make earlier creation times exact too:
-
-    ``until``
-        events after this time are not folded in (they are counted in
-        :attr:`after_until`); exact for reports created at ``until`` or later.
-    ``keep_history=True``
-        every distinct attempt time is kept (memory then grows with distinct
-        attempt times); exact for any creation time.
-
-    A report that needs an attempt the index did not keep raises
+    See the module documentation for the representation, its size bound and
+    when a report is exact. ``until`` drops later events; ``horizon`` keeps
+    what reports created at or after it need (at most ``history_limit`` tail
+    entries); ``keep_history=True`` keeps every distinct attempt. A report
+    that needs an attempt the index did not keep raises
     :class:`~orgaccess.errors.ActivityHorizonError` instead of guessing.
     """
 
     __slots__ = (
-        "_by_account",
-        "_history",
-        "_max_micros",
+        "_by_namespace",
+        "_check",
+        "_horizon",
+        "_keeping",
+        "_limit",
+        "_max",
+        "_micros",
+        "_settled",
         "_size",
+        "_tail",
+        "_tail_view",
         "_view",
         "after_until",
         "events_folded",
@@ -138,14 +210,32 @@ class ActivityIndex:
         *,
         until: datetime | None = None,
         keep_history: bool = False,
+        horizon: datetime | None = None,
+        history_limit: int | None = DEFAULT_HISTORY_LIMIT,
     ) -> None:
-        self._by_account: dict[AccountId, dict[str, _Entry]] = {}
-        self._history: dict[tuple[AccountId, str], dict[int, str]] | None = (
-            {} if keep_history else None
-        )
+        if keep_history and horizon is not None:
+            raise EventError("pass keep_history=True or a horizon, not both")
+        if history_limit is not None and (
+            isinstance(history_limit, bool)
+            or not isinstance(history_limit, int)
+            or history_limit < 2
+        ):
+            raise EventError(
+                f"history_limit must be an int of at least 2, or None, got {history_limit!r}"
+            )
+        # namespace -> account -> the latest attempt
+        self._by_namespace: dict[str, dict[AccountId, Attempt]] = {}
+        self._keeping = keep_history or horizon is not None
+        self._horizon = None if horizon is None else ensure_utc(horizon, what="horizon")
+        self._limit = None if keep_history else history_limit
+        self._check = self._next_check(0)
+        self._tail: list[_Tail] = []
+        self._settled: dict[_Pair, _Stored] = {}
         self._size = 0
-        self._max_micros: int | None = None
+        self._max: datetime | None = None
+        self._micros: dict[AccountId, dict[str, _Entry]] | None = None
         self._view: dict[str, NamespaceColumn] | None = None
+        self._tail_view: dict[_Pair, list[_Stored]] | None = None
         self.until = None if until is None else ensure_utc(until, what="until")
         #: events not folded in because they came after ``until``
         self.after_until = 0
@@ -153,15 +243,189 @@ class ActivityIndex:
         self.events_folded = 0
         self.add(events)
 
+    # -- what kind of index -----------------------------------------------------
     @property
     def keeps_history(self) -> bool:
-        """Whether every distinct attempt time is kept."""
-        return self._history is not None
+        """Whether every distinct attempt time is kept (``keep_history=True``)."""
+        return self._keeping and self._horizon is None and self._limit is None
+
+    @property
+    def horizon(self) -> datetime | None:
+        """Reports created at or after this are exact (``None`` for a latest-only index
+        and for ``keep_history=True``; see the module documentation)."""
+        return self._horizon
+
+    @property
+    def history_limit(self) -> int | None:
+        """The most tail entries kept (``None``: no limit, or no tail)."""
+        return self._limit if self._keeping else None
+
+    def like(self) -> ActivityIndex:
+        """A new empty index of the same kind (``until``, horizon, history limit)."""
+        if self.keeps_history:
+            return ActivityIndex(until=self.until, keep_history=True)
+        if self._keeping:
+            return ActivityIndex(until=self.until, horizon=self._horizon, history_limit=self._limit)
+        return ActivityIndex(until=self.until)
+
+    @property
+    def stored_attempts(self) -> int:
+        """Attempts held: latest, tail and settled entries (what the size bound bounds)."""
+        return self._size + len(self._tail) + len(self._settled)
+
+    # -- folding ------------------------------------------------------------------
+    def _changed(self) -> None:
+        self._micros = None
+        self._view = None
+        self._tail_view = None
+        self._max = None
 
     def add(self, events: Iterable[AccessEvent]) -> None:
         """Fold more events into the index (order and duplicates do not matter)."""
-        for event in events:
-            self._fold(event.account_id, event.service_namespace, event.time, event.region)
+        self._add(events)
+
+    def _add(self, events: Iterable[_Event]) -> None:
+        self._changed()
+        if self._keeping:
+            self._add_keeping(events)
+            return
+        by_namespace = self._by_namespace
+        until = self.until
+        folded = after = new = 0
+        try:
+            for event in events:
+                moment = event.time
+                if until is not None and moment > until:
+                    after += 1
+                    continue
+                folded += 1
+                namespace = event.service_namespace
+                per = by_namespace.get(namespace)
+                if per is None:
+                    per = by_namespace[namespace] = {}
+                account = event.account_id
+                current = per.get(account)
+                if current is None:
+                    per[account] = event
+                    new += 1
+                elif moment >= current.time and (
+                    moment > current.time or event.region < current.region
+                ):
+                    per[account] = event
+        finally:
+            self.events_folded += folded
+            self.after_until += after
+            self._size += new
+
+    def _add_keeping(self, events: Iterable[_Event]) -> None:
+        by_namespace = self._by_namespace
+        until = self.until
+        settled = self._settled
+        horizon = self._horizon
+        folded = after = new = 0
+        try:
+            for event in events:
+                moment = event.time
+                if until is not None and moment > until:
+                    after += 1
+                    continue
+                folded += 1
+                if horizon is None or moment > horizon:
+                    new += self._fold_late(event)
+                    horizon = self._horizon
+                    continue
+                # at or before the horizon: as in a latest-only index, except that a pair
+                # whose latest attempt is after the horizon keeps its settled entry
+                namespace = event.service_namespace
+                per = by_namespace.get(namespace)
+                if per is None:
+                    per = by_namespace[namespace] = {}
+                account = event.account_id
+                current = per.get(account)
+                if current is None:
+                    per[account] = event
+                    new += 1
+                elif moment >= current.time:
+                    if moment > current.time or event.region < current.region:
+                        per[account] = event
+                elif current.time > horizon:
+                    key = (account, namespace)
+                    known = settled.get(key)
+                    region = event.region
+                    if (
+                        known is None
+                        or moment > known[0]
+                        or (moment == known[0] and region < known[1])
+                    ):
+                        settled[key] = (moment, region)
+        finally:
+            self.events_folded += folded
+            self.after_until += after
+            self._size += new
+
+    def _fold_late(self, event: _Event) -> int:
+        """Fold an attempt later than the horizon; 1 if it starts a new pair."""
+        account, namespace = event.account_id, event.service_namespace
+        moment, region = event.time, event.region
+        per = self._by_namespace.get(namespace)
+        if per is None:
+            per = self._by_namespace[namespace] = {}
+        current = per.get(account)
+        if current is None:
+            per[account] = event
+            return 1
+        if moment > current.time:
+            per[account] = event
+            moment, region = current.time, current.region  # the former latest is now earlier
+        elif moment == current.time:
+            if region < current.region:
+                per[account] = event
+            return 0
+        horizon = self._horizon
+        if horizon is None or moment > horizon:
+            self._tail.append((moment, account, namespace, region))
+            if len(self._tail) > self._check:
+                self._compact()
+        else:
+            key = (account, namespace)
+            if _better((moment, region), self._settled.get(key)):
+                self._settled[key] = (moment, region)
+        return 0
+
+    def _next_check(self, kept: int) -> int:
+        grow = max(_MIN_CHECK, 2 * kept)
+        return grow if self._limit is None else min(grow, self._limit)
+
+    def _compact(self) -> None:
+        """Deduplicate the tail; if it is still over half the limit, raise the horizon."""
+        unique = _dedupe(self._tail)
+        limit = self._limit
+        if limit is not None and len(unique) > limit // 2:
+            cut = unique[len(unique) - limit // 2 - 1][0]
+            self._tail[:] = unique
+            self._raise_horizon(cut)
+        else:
+            self._tail[:] = unique
+        self._check = self._next_check(len(self._tail))
+
+    def _raise_horizon(self, horizon: datetime) -> None:
+        """Move the horizon up to ``horizon``: tail entries at or before it become settled."""
+        self._changed()
+        settled = self._settled
+        latest = self._by_namespace
+        kept: list[_Tail] = []
+        for entry in self._tail:
+            moment, account, namespace, region = entry
+            if moment > horizon:
+                kept.append(entry)
+            elif latest[namespace][account].time > horizon:
+                key = (account, namespace)
+                if _better((moment, region), settled.get(key)):
+                    settled[key] = (moment, region)
+        for key in [k for k in settled if latest[k[1]][k[0]].time <= horizon]:
+            del settled[key]
+        self._tail[:] = kept
+        self._horizon = horizon
 
     def add_last_access(self, account_id: str, namespace: str, time: datetime, region: str) -> None:
         """Fold one pre-aggregated (account, namespace, time, region) row into the index."""
@@ -169,44 +433,88 @@ class ActivityIndex:
             raise EventError(f"namespace must be a non-empty string, got {namespace!r}")
         if not isinstance(region, str) or not region:
             raise EventError(f"region must be a non-empty string, got {region!r}")
-        self._fold(_account(account_id), namespace, ensure_utc(time), region)
+        self._add((_Trusted(_account(account_id), namespace, ensure_utc(time), region),))
 
-    def _fold(self, account: AccountId, namespace: str, time: datetime, region: str) -> None:
-        until = self.until
-        if until is not None and time > until:
-            self.after_until += 1
-            return
-        self.events_folded += 1
-        micros = to_micros(time)
-        self._view = None
-        if self._max_micros is None or micros > self._max_micros:
-            self._max_micros = micros
-        per = self._by_account.get(account)
-        if per is None:
-            per = self._by_account[account] = {}
-        current = per.get(namespace)
-        if current is None:
-            per[namespace] = (micros, region)
-            self._size += 1
-        elif micros > current[0] or (micros == current[0] and region < current[1]):
-            per[namespace] = (micros, region)
-        history = self._history
-        if history is not None:
-            per_time = history.setdefault((account, namespace), {})
-            known = per_time.get(micros)
-            if known is None or region < known:
-                per_time[micros] = region
+    def merge(self, other: ActivityIndex) -> None:
+        """Fold ``other``'s kept attempts into this index (see the module documentation).
 
+        ``other`` must be of the same kind (:meth:`like`); its fold and
+        ``until`` counts are added to this index's.
+        """
+        if not isinstance(other, ActivityIndex):
+            raise EventError(f"can only merge an ActivityIndex, got {type(other).__name__}")
+        if (other._keeping, other.keeps_history, other.until) != (
+            self._keeping,
+            self.keeps_history,
+            self.until,
+        ):
+            raise EventError("can only merge indexes of the same kind (same until and history)")
+        if (
+            self._keeping
+            and other._horizon is not None
+            and (self._horizon is None or other._horizon > self._horizon)
+        ):
+            self._raise_horizon(other._horizon)
+        entries: list[_Event] = [
+            _Trusted(account, namespace, attempt.time, attempt.region)
+            for namespace, per in other._by_namespace.items()
+            for account, attempt in per.items()
+        ]
+        entries.extend(_Trusted(a, n, t, r) for t, a, n, r in other._tail)
+        entries.extend(_Trusted(a, n, t, r) for (a, n), (t, r) in other._settled.items())
+        folded, after = self.events_folded, self.after_until
+        self._add(entries)
+        self.events_folded = folded + other.events_folded
+        self.after_until = after + other.after_until
+
+    # -- reading ------------------------------------------------------------------
     def __len__(self) -> int:
         return self._size
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ActivityIndex):
+            return NotImplemented
+        return self._state() == other._state()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _state(self) -> tuple[object, ...]:
+        """The kind, the counts and every kept attempt, canonical (the tail deduplicated)."""
+        return (
+            self.until,
+            self._keeping,
+            self._horizon,
+            self._limit,
+            {
+                ns: {a: (e.time, e.region) for a, e in per.items()}
+                for ns, per in self._by_namespace.items()
+                if per
+            },
+            _dedupe(self._tail),
+            dict(self._settled),
+            self.events_folded,
+            self.after_until,
+        )
+
+    @property
+    def latest(self) -> datetime | None:
+        """The latest attempt of all (``None`` when empty)."""
+        if self._max is None and self._size:
+            self._max = max(max(map(_TIME, per.values())) for per in self._by_namespace.values())
+        return self._max
+
     @property
     def latest_micros(self) -> int | None:
-        """The latest attempt of all, in microseconds since the epoch (``None`` when empty)."""
-        return self._max_micros
+        """:attr:`latest` in microseconds since the epoch."""
+        latest = self.latest
+        return None if latest is None else to_micros(latest)
+
+    def namespaces(self) -> Mapping[str, Mapping[AccountId, Attempt]]:
+        """namespace -> account -> its latest attempt (``.time``, ``.region``); read-only."""
+        return MappingProxyType(self._by_namespace)
 
     def by_namespace(self) -> Mapping[str, NamespaceColumn]:
-        """The entries grouped by namespace, each group sorted by time.
+        """The latest attempts grouped by namespace, each group sorted by time.
 
         Built on first use and kept until more events are folded in, so
         reports that need "the latest attempt" or "how many in a window"
@@ -214,71 +522,129 @@ class ActivityIndex:
         """
         view = self._view
         if view is None:
-            groups: dict[str, list[tuple[int, AccountId, str]]] = {}
-            for account, per in self._by_account.items():
-                for namespace, (micros, region) in per.items():
-                    group = groups.get(namespace)
-                    if group is None:
-                        group = groups[namespace] = []
-                    group.append((micros, account, region))
             view = {}
-            for namespace, group in groups.items():
-                group.sort()
-                view[namespace] = NamespaceColumn(
-                    times=tuple(g[0] for g in group),
-                    accounts=tuple(g[1] for g in group),
-                    regions=tuple(g[2] for g in group),
-                )
+            for namespace, per in self._by_namespace.items():
+                if not per:
+                    continue
+                values = per.values()
+                group = sorted(zip(map(_TIME, values), per, map(_REGION, values), strict=True))
+                times, accounts, regions = zip(*group, strict=True)
+                view[namespace] = NamespaceColumn(times=times, accounts=accounts, regions=regions)
             self._view = view
         return MappingProxyType(view)
 
     @property
     def accounts(self) -> frozenset[AccountId]:
         """The accounts with at least one attempt."""
-        return frozenset(self._by_account)
+        return frozenset(a for per in self._by_namespace.values() for a in per)
 
     def items(self) -> Iterator[tuple[tuple[AccountId, str], LastAccess]]:
         """Every ((account, namespace), latest attempt) entry."""
-        for account, per in self._by_account.items():
-            for namespace, (micros, region) in per.items():
-                yield (account, namespace), LastAccess(time=from_micros(micros), region=region)
+        for namespace, per in self._by_namespace.items():
+            for account, attempt in per.items():
+                yield (account, namespace), LastAccess(time=attempt.time, region=attempt.region)
 
     def raw(self) -> Mapping[AccountId, Mapping[str, tuple[int, str]]]:
         """account -> namespace -> (microseconds since epoch, region), read-only by contract."""
-        return MappingProxyType(self._by_account)
+        micros = self._micros
+        if micros is None:
+            micros = {}
+            epoch, unit = _EPOCH, _MICROSECOND
+            for namespace, per in self._by_namespace.items():
+                for account, attempt in per.items():
+                    entry = ((attempt.time - epoch) // unit, attempt.region)
+                    known = micros.get(account)
+                    if known is None:
+                        micros[account] = {namespace: entry}
+                    else:
+                        known[namespace] = entry
+            self._micros = micros
+        return MappingProxyType(micros)
 
     def get(self, account_id: str, namespace: str) -> LastAccess | None:
         """The latest attempt of ``account_id`` on ``namespace``, or ``None``."""
-        entry = self._by_account.get(_account(account_id), {}).get(namespace)
-        return None if entry is None else LastAccess(time=from_micros(entry[0]), region=entry[1])
+        entry = self._by_namespace.get(namespace, {}).get(_account(account_id))
+        return None if entry is None else LastAccess(time=entry.time, region=entry.region)
 
-    def latest_micros_at_or_before(
-        self, account: AccountId, namespace: str, moment: int
-    ) -> tuple[int, str] | None:
-        """The latest attempt (microseconds, region) at or before ``moment`` (microseconds).
+    def latest_at_or_before(
+        self, account: AccountId, namespace: str, moment: datetime
+    ) -> Attempt | None:
+        """The latest attempt (``.time``, ``.region``) at or before ``moment``.
 
         Raises :class:`ActivityHorizonError` when the answer needs an attempt
         the index did not keep.
         """
-        entry = self._by_account.get(account, {}).get(namespace)
-        if entry is None or entry[0] <= moment:
+        entry = self._by_namespace.get(namespace, {}).get(account)
+        if entry is None or entry.time <= moment:
             return entry
-        history = self._history
-        if history is None:
+        if not self._keeping:
             raise ActivityHorizonError(
                 f"account {account} last used {namespace!r} at "
-                f"{from_micros(entry[0]).isoformat()}, after the report time "
-                f"{from_micros(moment).isoformat()}; this activity index keeps only the latest "
+                f"{entry.time.isoformat()}, after the report time "
+                f"{moment.isoformat()}; this activity index keeps only the latest "
                 "attempt per (account, service): build it with keep_history=True or "
                 "until=<report time>"
             )
-        best: tuple[int, str] | None = None
-        for micros, region in history[(account, namespace)].items():
-            if micros <= moment and (
-                best is None or micros > best[0] or (micros == best[0] and region < best[1])
-            ):
-                best = (micros, region)
-        return best
+        horizon = self._horizon
+        if horizon is not None and moment < horizon:
+            raise ActivityHorizonError(
+                f"account {account} last used {namespace!r} at {entry.time.isoformat()}, "
+                f"after the report time {moment.isoformat()}, which is before this activity "
+                f"index's horizon {horizon.isoformat()} (it keeps what reports created at or "
+                "after its horizon need): build it with an earlier horizon, "
+                "keep_history=True or until=<report time>"
+            )
+        best: _Stored | None = None
+        for earlier in self._tail_of(account, namespace):
+            if earlier[0] > moment:
+                break
+            if best is None or earlier[0] > best[0]:
+                best = earlier
+        if best is None:
+            best = self._settled.get((account, namespace))
+        return None if best is None else LastAccess(time=best[0], region=best[1])
+
+    def latest_micros_at_or_before(
+        self, account: AccountId, namespace: str, moment: int
+    ) -> tuple[int, str] | None:
+        """:meth:`latest_at_or_before` in microseconds since the epoch."""
+        entry = self.latest_at_or_before(account, namespace, from_micros(moment))
+        return None if entry is None else (to_micros(entry.time), entry.region)
+
+    def _tail_of(self, account: AccountId, namespace: str) -> list[_Stored]:
+        view = self._tail_view
+        if view is None:
+            view = {}
+            for moment, acc, ns, region in _dedupe(self._tail):
+                view.setdefault((acc, ns), []).append((moment, region))
+            self._tail_view = view
+        return view.get((account, namespace), [])
 
     def __repr__(self) -> str:
         return f"<ActivityIndex {self._size} (account, service) entries>"
+
+
+_TIME = operator.attrgetter("time")
+_REGION = operator.attrgetter("region")
+
+
+def _dedupe(tail: Iterable[_Tail]) -> list[_Tail]:
+    """The tail sorted, one entry per (time, pair): the one in the smallest region."""
+    unique: list[_Tail] = []
+    last: tuple[object, ...] | None = None
+    for entry in sorted(set(tail)):
+        head = entry[:3]
+        if head != last:
+            unique.append(entry)
+            last = head
+    return unique
+
+
+@attrs.frozen(slots=True)
+class _Trusted:
+    """An already-checked attempt, shaped like an :class:`AccessEvent` for the index."""
+
+    account_id: AccountId
+    service_namespace: str
+    time: datetime
+    region: str
