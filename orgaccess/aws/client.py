@@ -187,8 +187,9 @@ class ReportClient:
     most :data:`~orgaccess.model.events.DEFAULT_HISTORY_LIMIT` of them; see
     :mod:`orgaccess.model.events`). A clock set back before that time can
     make a report raise :class:`~orgaccess.errors.ActivityHorizonError`.
-    ``clock`` is a zero-argument callable returning an aware datetime (default: the system clock, UTC). ``caller`` is an IAM or STS
-    ARN, or an account id (its root); by default the management account's
+    ``clock`` is a zero-argument callable returning an aware datetime
+    (default: the system clock, UTC). ``caller`` is an IAM or STS ARN, or an
+    account id (its root); by default the management account's
     root. ``id_factory`` makes job ids (default: random UUIDs) and
     ``marker_secret`` signs pagination markers (default: random bytes); pass
     both for fully reproducible runs. ``organizations_read_denied`` names the

@@ -26,25 +26,31 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Final
 
 import attrs
 
 from ..errors import IngestError, Problem
 from ..model.events import ActivityIndex
+from . import _fast
 from ._ingest import (
     DEFAULT_MAX_PROBLEMS,
+    MAX_UNKNOWN_SOURCES,
     IngestSummary,
     ProgressCallback,
     ReadError,
+    ReadOptions,
+    SkipReason,
     SourcePath,
     Tally,
     byte_chunks,
     read_options,
     walk_files,
 )
-from .cloudtrail import read_cloudtrail
+from .cloudtrail import CloudTrailIngest
 from .rows import ROW_SUFFIXES, read_aggregated_rows
 
 __all__ = ["ActivityLoad", "is_rows_file", "read_activity"]
@@ -142,8 +148,16 @@ def read_activity(
     index: ActivityIndex | None = None,
     on_progress: ProgressCallback | None = None,
     namespace_map: Mapping[str, str | None] | None = None,
+    fast: bool | None = None,
+    jobs: int = 1,
 ) -> ActivityLoad:
-    """Read CloudTrail files / directories and aggregated-row files into one index."""
+    """Read CloudTrail files / directories and aggregated-row files into one index.
+
+    ``fast`` chooses the msgspec path for CloudTrail files (``None``: when
+    msgspec is installed); ``jobs`` > 1 reads the CloudTrail files in that many
+    worker processes (see the module documentation). Either way the index and
+    the summaries are the same.
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     sources = list(paths)
@@ -169,14 +183,28 @@ def read_activity(
     row_files = [path for path, rows in rows_or_not if rows]
     trail = [path for path, rows in rows_or_not if not rows]
     before = index.after_until
-    ingest = read_cloudtrail(
-        *trail,
+    options = read_options(
         strict=strict,
         namespace_map=namespace_map,
         known_namespaces=known_namespaces,
-        on_progress=on_progress,
+        max_problems=DEFAULT_MAX_PROBLEMS,
     )
-    index.add(ingest)
+    use_fast = _fast.AVAILABLE if fast is None else bool(fast)
+    if use_fast and not _fast.AVAILABLE:
+        raise IngestError("fast=True needs msgspec: pip install 'orgaccess[fast]'")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise IngestError(f"jobs must be a positive int, got {jobs!r:.60}")
+    if jobs > 1 and len(trail) > 1:
+        summary = _read_parallel(
+            trail,
+            index,
+            jobs,
+            use_fast,
+            on_progress,
+            (strict, namespace_map, known_namespaces),
+        )
+    else:
+        summary = _read_trail(trail, options, index, use_fast, on_progress)
     rows = read_aggregated_rows(
         *row_files,
         index=index,
@@ -186,15 +214,150 @@ def read_activity(
     )
     walked = walk.summary()
     trail_summary = attrs.evolve(
-        ingest.summary,
-        files_ignored=ingest.summary.files_ignored + walked.files_ignored,
-        ignored_files=walked.ignored_files + ingest.summary.ignored_files,
-        problems=walked.problems + ingest.summary.problems,
-        problems_omitted=walked.problems_omitted + ingest.summary.problems_omitted,
+        summary,
+        files_ignored=summary.files_ignored + walked.files_ignored,
+        ignored_files=walked.ignored_files + summary.ignored_files,
+        problems=walked.problems + summary.problems,
+        problems_omitted=walked.problems_omitted + summary.problems_omitted,
     )
     return ActivityLoad(
         index=index,
         cloudtrail=trail_summary,
         rows=rows.summary,
         after_until=index.after_until - before,
+    )
+
+
+def _read_trail(
+    paths: list[str],
+    options: ReadOptions,
+    index: ActivityIndex,
+    use_fast: bool,
+    on_progress: ProgressCallback | None,
+) -> IngestSummary:
+    """Read CloudTrail files in order into ``index``: the fast path where it applies."""
+    ingest = CloudTrailIngest(tuple(paths), options, on_progress)
+    converter = ingest._converter
+    run = Tally(options)
+    caches = _fast.new_caches() if use_fast else None
+    for path in paths:
+        done = caches is not None and _fast.read_file_fast(
+            path, run, index, converter.event, converter.namespace, caches, on_progress
+        )
+        if not done:
+            index.add(ingest._read_file(path, run))
+        run.files_done += 1
+        if on_progress is not None:
+            on_progress(run.files_done, run.records_read)
+    run.done = True
+    return run.summary(complete=True)
+
+
+# --------------------------------------------------------------------------- parallel
+
+_OptionArgs = tuple[bool, "Mapping[str, str | None] | None", "Collection[str] | None"]
+
+
+def _read_part(
+    paths: list[str], empty: ActivityIndex, use_fast: bool, args: _OptionArgs
+) -> tuple[ActivityIndex, dict[str, object]]:
+    """One worker's share: its files into an index of the caller's kind, and its counters."""
+    strict, namespace_map, known_namespaces = args
+    options = read_options(
+        strict=strict,
+        namespace_map=namespace_map,
+        known_namespaces=known_namespaces,
+        max_problems=DEFAULT_MAX_PROBLEMS,
+    )
+    summary = _read_trail(paths, options, empty, use_fast, None)
+    return empty, {
+        "files_read": summary.files_read,
+        "records_read": summary.records_read,
+        "counted": summary.counted,
+        "skipped": {reason.value: n for reason, n in summary.skipped.items()},
+        "problems": list(summary.problems),
+        "problems_omitted": summary.problems_omitted,
+        "ignored_files": list(summary.ignored_files),
+        "unknown_sources": dict(summary.unknown_sources),
+    }
+
+
+def _split(paths: list[str], parts: int) -> list[list[str]]:
+    """Contiguous runs of files of about equal total size, in order."""
+    sizes = []
+    for path in paths:
+        try:
+            sizes.append(max(os.path.getsize(path), 1))
+        except OSError:
+            sizes.append(1)
+    share = sum(sizes) / parts
+    runs: list[list[str]] = [[]]
+    total = 0.0
+    for path, size in zip(paths, sizes, strict=True):
+        if runs[-1] and total >= share * len(runs) and len(runs) < parts:
+            runs.append([])
+        runs[-1].append(path)
+        total += size
+    return runs
+
+
+def _read_parallel(
+    paths: list[str],
+    index: ActivityIndex,
+    jobs: int,
+    use_fast: bool,
+    on_progress: ProgressCallback | None,
+    args: _OptionArgs,
+) -> IngestSummary:
+    """Read runs of files in worker processes and merge their indexes and counters in order.
+
+    The counters add up to the sequential read's; problems are kept in file
+    order up to the same limit. Unknown sources are counted by name up to
+    :data:`~orgaccess.formats.cloudtrail.MAX_UNKNOWN_SOURCES` names per worker,
+    so past that many distinct names the split between names and
+    ``"(others)"`` may differ from a sequential read (the total does not).
+    """
+    import multiprocessing
+
+    runs = _split(paths, min(jobs, len(paths)))
+    context = multiprocessing.get_context("spawn")
+    files_done = records_read = 0
+    totals: Counter[str] = Counter()
+    skipped: Counter[SkipReason] = Counter()
+    unknown: Counter[str] = Counter()
+    problems: list[Problem] = []
+    omitted = 0
+    ignored: list[str] = []
+    with ProcessPoolExecutor(max_workers=len(runs), mp_context=context) as pool:
+        futures = [pool.submit(_read_part, run, index.like(), use_fast, args) for run in runs]
+        for run, future in zip(runs, futures, strict=True):
+            part, counts = future.result()  # the first failure, in file order, raises
+            index.merge(part)
+            for key in ("files_read", "records_read", "counted"):
+                totals[key] += counts[key]  # type: ignore[operator]
+            skipped.update(
+                {SkipReason(k): n for k, n in counts["skipped"].items()}  # type: ignore[attr-defined]
+            )
+            for name, n in counts["unknown_sources"].items():  # type: ignore[attr-defined]
+                if name not in unknown and len(unknown) >= MAX_UNKNOWN_SOURCES:
+                    name = "(others)"
+                unknown[name] += n
+            problems.extend(counts["problems"])  # type: ignore[arg-type]
+            omitted += counts["problems_omitted"]  # type: ignore[operator]
+            ignored.extend(counts["ignored_files"])  # type: ignore[arg-type]
+            files_done += len(run)
+            records_read = totals["records_read"]
+            if on_progress is not None:
+                on_progress(files_done, records_read)
+    kept = problems[:DEFAULT_MAX_PROBLEMS]
+    return IngestSummary(
+        files_read=totals["files_read"],
+        files_ignored=len(ignored),
+        records_read=totals["records_read"],
+        counted=totals["counted"],
+        skipped=skipped,
+        problems=tuple(kept),
+        problems_omitted=omitted + len(problems) - len(kept),
+        ignored_files=tuple(ignored),
+        unknown_sources=unknown,
     )

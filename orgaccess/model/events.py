@@ -70,6 +70,7 @@ __all__ = [
     "AccessEvent",
     "ActivityIndex",
     "Attempt",
+    "CheckedAttempt",
     "LastAccess",
     "NamespaceColumn",
     "from_micros",
@@ -167,7 +168,7 @@ _Entry = tuple[int, str]
 # A tail entry: (time, account, namespace, region).
 _Tail = tuple[datetime, AccountId, str, str]
 _Pair = tuple[AccountId, str]
-_Event: TypeAlias = "AccessEvent | _Trusted"
+_Event: TypeAlias = "AccessEvent | CheckedAttempt"
 
 
 def _better(a: _Stored, b: _Stored | None) -> bool:
@@ -433,7 +434,11 @@ class ActivityIndex:
             raise EventError(f"namespace must be a non-empty string, got {namespace!r}")
         if not isinstance(region, str) or not region:
             raise EventError(f"region must be a non-empty string, got {region!r}")
-        self._add((_Trusted(_account(account_id), namespace, ensure_utc(time), region),))
+        self._add((CheckedAttempt(_account(account_id), namespace, ensure_utc(time), region),))
+
+    def add_checked(self, attempts: Iterable[CheckedAttempt]) -> None:
+        """Fold attempts a reader has already checked (see :class:`CheckedAttempt`)."""
+        self._add(attempts)
 
     def merge(self, other: ActivityIndex) -> None:
         """Fold ``other``'s kept attempts into this index (see the module documentation).
@@ -456,12 +461,12 @@ class ActivityIndex:
         ):
             self._raise_horizon(other._horizon)
         entries: list[_Event] = [
-            _Trusted(account, namespace, attempt.time, attempt.region)
+            CheckedAttempt(account, namespace, attempt.time, attempt.region)
             for namespace, per in other._by_namespace.items()
             for account, attempt in per.items()
         ]
-        entries.extend(_Trusted(a, n, t, r) for t, a, n, r in other._tail)
-        entries.extend(_Trusted(a, n, t, r) for (a, n), (t, r) in other._settled.items())
+        entries.extend(CheckedAttempt(a, n, t, r) for t, a, n, r in other._tail)
+        entries.extend(CheckedAttempt(a, n, t, r) for (a, n), (t, r) in other._settled.items())
         folded, after = self.events_folded, self.after_until
         self._add(entries)
         self.events_folded = folded + other.events_folded
@@ -640,11 +645,25 @@ def _dedupe(tail: Iterable[_Tail]) -> list[_Tail]:
     return unique
 
 
-@attrs.frozen(slots=True)
-class _Trusted:
-    """An already-checked attempt, shaped like an :class:`AccessEvent` for the index."""
+class CheckedAttempt:
+    """An attempt whose fields a reader has already checked, for :meth:`ActivityIndex.add_checked`.
 
-    account_id: AccountId
-    service_namespace: str
-    time: datetime
-    region: str
+    Shaped like an :class:`AccessEvent` as far as the index reads it (no
+    principal fields), and cheaper to make: no conversion or validation. The
+    fields must be an :class:`~orgaccess.model.ids.AccountId`, non-empty
+    strings and an aware UTC datetime.
+    """
+
+    __slots__ = ("account_id", "region", "service_namespace", "time")
+
+    def __init__(self, account_id: AccountId, service_namespace: str, time: datetime, region: str):
+        self.account_id = account_id
+        self.service_namespace = service_namespace
+        self.time = time
+        self.region = region
+
+    def __repr__(self) -> str:
+        return (
+            f"CheckedAttempt({self.account_id!r}, {self.service_namespace!r}, "
+            f"{self.time!r}, {self.region!r})"
+        )
