@@ -26,6 +26,7 @@ __all__ = [
     "CliError",
     "UsageError",
     "add_activity",
+    "add_jobs",
     "add_entity",
     "add_evaluation",
     "add_org",
@@ -33,6 +34,7 @@ __all__ = [
     "add_policy",
     "add_sort_key",
     "day_count",
+    "job_count",
     "parse_time",
     "write_output",
 ]
@@ -70,6 +72,28 @@ def parse_time(text: str) -> datetime:
             "9998-12-31T23:59:59Z"
         )
     return parsed
+
+
+def job_count(text: str) -> int:
+    """A number of worker processes, 1 to 256."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: give 1 to 256 processes")
+    return value
+
+
+def add_jobs(p: argparse.ArgumentParser) -> None:
+    """``--jobs N``: read the CloudTrail files in N worker processes."""
+    p.add_argument(
+        "--jobs",
+        type=job_count,
+        default=1,
+        metavar="N",
+        help="read the CloudTrail files in N worker processes (default: 1); the result is the same",
+    )
 
 
 def day_count(text: str) -> int:
@@ -136,6 +160,7 @@ def add_activity(p: argparse.ArgumentParser) -> None:
         help="CloudTrail files/directories (.json, .json.gz, lookup-events output) and "
         "aggregated-row files (.csv, .jsonl)",
     )
+    add_jobs(p)
     p.add_argument(
         "--as-of",
         type=parse_time,

@@ -21,9 +21,7 @@ import attrs
 from ..aws.client import ReportClient, iter_access_details
 from ..engine.report import PolicyScope, ReportOptions
 from ..errors import InvalidIdError, SnapshotError
-from ..formats.activity import is_rows_file
-from ..formats.cloudtrail import read_cloudtrail
-from ..formats.rows import read_aggregated_rows
+from ..formats.activity import read_activity as read_all_activity
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.events import AccessEvent, ActivityIndex
 from ..model.ids import EntityId, EntityPath, parse_entity_id
@@ -262,28 +260,29 @@ class _Span:
 
 
 def read_activity(
-    paths: Sequence[str], *, as_of: datetime, catalog: ServiceCatalog, stderr: TextIO
+    paths: Sequence[str],
+    *,
+    as_of: datetime,
+    catalog: ServiceCatalog,
+    stderr: TextIO,
+    jobs: int = 1,
 ) -> tuple[ActivityIndex, ActivitySpan]:
-    """Read the logs into an index (attempts after ``as_of`` left out) and describe them."""
+    """Read the logs into an index (attempts after ``as_of`` left out) and describe them.
+
+    ``jobs`` > 1 reads the CloudTrail files in that many worker processes.
+    """
     index = ActivityIndex(until=as_of)
-    span = _Span(as_of)
     progress = _Progress(stderr)
-    trail = [p for p in paths if not is_rows_file(p)]
-    row_files = [p for p in paths if is_rows_file(p)]
     try:
-        ingest = read_cloudtrail(*trail, known_namespaces=catalog.namespaces, on_progress=progress)
-        index.add(span.track(iter(ingest)))
+        load = read_all_activity(
+            paths, index=index, known_namespaces=catalog.namespaces, on_progress=progress, jobs=jobs
+        )
     finally:
         progress.close()
-    trail_summary = ingest.summary
-    rows_index = ActivityIndex(until=as_of)
-    rows = read_aggregated_rows(
-        *row_files, index=rows_index, known_namespaces=catalog.namespaces
-    ).summary
-    for (account, namespace), last in rows_index.items():
-        span.see(last.time)
-        index.add_last_access(account, namespace, last.time, last.region)
-    after = index.after_until + rows_index.after_until
+    trail_summary, rows = load.cloudtrail, load.rows
+    span = _Span(as_of)
+    span.earliest, span.latest = index.earliest, index.latest
+    after = index.after_until
     skipped = ", ".join(f"{reason}: {n}" for reason, n in trail_summary.skipped.items() if n)
     stderr.write(
         f"activity: {trail_summary.records_read} CloudTrail records read, "

@@ -190,6 +190,7 @@ class ActivityIndex:
     __slots__ = (
         "_by_namespace",
         "_check",
+        "_earliest",
         "_horizon",
         "_keeping",
         "_limit",
@@ -234,6 +235,7 @@ class ActivityIndex:
         self._settled: dict[_Pair, _Stored] = {}
         self._size = 0
         self._max: datetime | None = None
+        self._earliest: datetime | None = None
         self._micros: dict[AccountId, dict[str, _Entry]] | None = None
         self._view: dict[str, NamespaceColumn] | None = None
         self._tail_view: dict[_Pair, list[_Stored]] | None = None
@@ -292,13 +294,17 @@ class ActivityIndex:
             return
         by_namespace = self._by_namespace
         until = self.until
+        earliest = self._earliest
         folded = after = new = 0
         try:
             for event in events:
                 moment = event.time
-                if until is not None and moment > until:
-                    after += 1
-                    continue
+                if until is not None:
+                    if moment > until:
+                        after += 1
+                        continue
+                    if earliest is None or moment < earliest:
+                        earliest = moment
                 folded += 1
                 namespace = event.service_namespace
                 per = by_namespace.get(namespace)
@@ -317,19 +323,24 @@ class ActivityIndex:
             self.events_folded += folded
             self.after_until += after
             self._size += new
+            self._earliest = earliest
 
     def _add_keeping(self, events: Iterable[_Event]) -> None:
         by_namespace = self._by_namespace
         until = self.until
         settled = self._settled
         horizon = self._horizon
+        earliest = self._earliest
         folded = after = new = 0
         try:
             for event in events:
                 moment = event.time
-                if until is not None and moment > until:
-                    after += 1
-                    continue
+                if until is not None:
+                    if moment > until:
+                        after += 1
+                        continue
+                    if earliest is None or moment < earliest:
+                        earliest = moment
                 folded += 1
                 if horizon is None or moment > horizon:
                     new += self._fold_late(event)
@@ -363,6 +374,7 @@ class ActivityIndex:
             self.events_folded += folded
             self.after_until += after
             self._size += new
+            self._earliest = earliest
 
     def _fold_late(self, event: _Event) -> int:
         """Fold an attempt later than the horizon; 1 if it starts a new pair."""
@@ -469,6 +481,10 @@ class ActivityIndex:
         entries.extend(CheckedAttempt(a, n, t, r) for (a, n), (t, r) in other._settled.items())
         folded, after = self.events_folded, self.after_until
         self._add(entries)
+        if other._earliest is not None and (
+            self._earliest is None or other._earliest < self._earliest
+        ):
+            self._earliest = other._earliest
         self.events_folded = folded + other.events_folded
         self.after_until = after + other.after_until
 
@@ -507,6 +523,11 @@ class ActivityIndex:
         if self._max is None and self._size:
             self._max = max(max(map(_TIME, per.values())) for per in self._by_namespace.values())
         return self._max
+
+    @property
+    def earliest(self) -> datetime | None:
+        """The earliest attempt folded in, kept by an index with ``until`` (else ``None``)."""
+        return self._earliest
 
     @property
     def latest_micros(self) -> int | None:

@@ -54,7 +54,15 @@ from ...model.changes import (
 )
 from ...model.events import ActivityIndex
 from ...model.ids import PolicyId
-from .._args import CliError, UsageError, add_evaluation, add_org, day_count, parse_time
+from .._args import (
+    CliError,
+    UsageError,
+    add_evaluation,
+    add_jobs,
+    add_org,
+    day_count,
+    parse_time,
+)
 from .._inputs import load_org
 from ..exitcodes import (
     EXIT_BAD_INPUT,
@@ -77,13 +85,13 @@ def _iso(value: datetime) -> str:
 
 
 def _load_activity(
-    paths: Sequence[str], until: datetime, catalog: ServiceCatalog, stderr: TextIO
+    paths: Sequence[str], until: datetime, catalog: ServiceCatalog, stderr: TextIO, jobs: int = 1
 ) -> ActivityIndex:
     for path in paths:
         if not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
     load = read_activity(
-        paths, known_namespaces=catalog.namespaces, index=ActivityIndex(until=until)
+        paths, known_namespaces=catalog.namespaces, index=ActivityIndex(until=until), jobs=jobs
     )
     stderr.write(
         f"activity: {load.cloudtrail.records_read} CloudTrail records read, "
@@ -427,7 +435,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_BAD_INPUT
     catalog = default_catalog()
     now: datetime = args.as_of or datetime.now(UTC)
-    index = _load_activity(args.events, now, catalog, stderr)
+    index = _load_activity(args.events, now, catalog, stderr, args.jobs)
     try:
         result = impact(
             org,
@@ -493,6 +501,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="CloudTrail files/directories (.json, .json.gz) and aggregated-row files "
         "(.csv, .jsonl)",
     )
+    add_jobs(p)
     edits = p.add_argument_group("changes (applied in the order given; each may repeat)")
     edits.add_argument(
         "--attach",

@@ -20,6 +20,7 @@ from ...formats.activity import read_activity
 from ...formats.snapshot import load_organization
 from ...model.catalog import default_catalog
 from ...model.events import ActivityIndex
+from .._args import add_jobs
 from ._help import subparser
 
 __all__ = ["add_parser", "run"]
@@ -74,6 +75,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     p.add_argument(
         "--events", nargs="*", default=[], metavar="PATH", help="CloudTrail / aggregated rows"
     )
+    add_jobs(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
     p.add_argument(
@@ -110,7 +112,9 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if not os.path.exists(path):
             raise ConfigurationError(f"--events {path}: no such file or directory")
     index = ActivityIndex(until=args.clock, keep_history=args.clock is None)
-    load = read_activity(args.events, known_namespaces=catalog.namespaces, index=index)
+    load = read_activity(
+        args.events, known_namespaces=catalog.namespaces, index=index, jobs=args.jobs
+    )
     fixed = args.clock
     client = ReportClient(
         org,
