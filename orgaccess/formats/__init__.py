@@ -33,11 +33,14 @@ from .snapshot import (
     load_organization,
     to_snapshot,
 )
+from .sql import DIALECTS, Dialect, aggregation_sql
 
 __all__ = [
     "ActivityLoad",
     "CHUNK_CHARS",
     "CloudTrailIngest",
+    "DIALECTS",
+    "Dialect",
     "EVENT_SOURCE_NAMESPACES",
     "EXAMPLE_ORGANIZATION_RESOURCE",
     "IngestSummary",
@@ -47,6 +50,7 @@ __all__ = [
     "RowsResult",
     "SCP_ENABLED_STATUS",
     "SkipReason",
+    "aggregation_sql",
     "dump_organization",
     "example_organization",
     "example_snapshot",
