@@ -88,6 +88,8 @@ class _Caches:
     def __init__(self) -> None:
         self.times: dict[str, datetime] = {}
         self.accounts: dict[str, AccountId] = {}
+        self.namespaces: dict[str, str | None] = {}
+        self.regions: set[str] = set()
 
     def time(self, text: str) -> datetime | None:
         """``text`` as a UTC instant when it has exactly the form ``2026-01-02T03:04:05Z``."""
@@ -185,10 +187,13 @@ def read_file_fast(
     add = index.add_checked
     batch: list[CheckedAttempt] = []
     append = batch.append
-    time_of = caches.time
-    account_of = caches.account
+    time_of, times = caches.time, caches.times
+    account_of, accounts = caches.account, caches.accounts
+    # sources already seen as non-blank strings, and the namespace each maps to
+    namespaces = caches.namespaces
+    regions = caches.regions  # regions already seen as non-blank strings
     skipped = run.skipped
-    no_principal = unauthenticated = aws_service = 0
+    no_principal = unauthenticated = aws_service = flushed = 0
     base = run.records_read
     for number, record in enumerate(records):
         if progress is not None and (base + number + 1) % _PROGRESS_EVERY == 0:
@@ -204,32 +209,41 @@ def read_file_fast(
         source = record.event_source
         region = record.aws_region
         stamp = record.event_time
-        if (
-            type(source) is str
-            and type(region) is str
-            and type(stamp) is str
-            and source.strip()
-            and region.strip()
-        ):
-            moment = time_of(stamp)
+        if type(source) is str and type(region) is str and type(stamp) is str:
+            good = source in namespaces
+            if not good and source.strip():
+                if len(namespaces) >= _CACHE_LIMIT:
+                    namespaces.clear()
+                namespaces[source] = namespace_of(source)
+                good = True
+            if good and region not in regions:
+                good = bool(region.strip())
+                if good:
+                    if len(regions) >= _CACHE_LIMIT:
+                        regions.clear()
+                    regions.add(region)
+            moment = (times.get(stamp) or time_of(stamp)) if good else None
             if moment is not None:
                 kind = identity.type
                 if kind == "AWSService":
                     aws_service += 1
                     continue
                 if type(kind) is str and kind and record.event_name != "ConsoleLogin":
-                    account = account_of(identity.account_id)
-                    if account is not None:
-                        namespace = namespace_of(source)
-                        if namespace is not None:
-                            append(CheckedAttempt(account, namespace, moment, region))
-                            continue
+                    account_text = identity.account_id
+                    account = (
+                        accounts.get(account_text) if type(account_text) is str else None
+                    ) or account_of(account_text)
+                    namespace = namespaces.get(source)
+                    if account is not None and namespace is not None:
+                        append(CheckedAttempt(account, namespace, moment, region))
+                        continue
         # every other case: the pure rules decide, and word the problem
         try:
             event = event_of(_as_dict(record))
         except SkipError as skip:
             if run.options.strict and batch:  # what came before stays folded, as in the pure path
                 add(batch)
+                flushed += len(batch)
                 batch.clear()
             run.records_read = base + number + 1
             run.skip(skip, f"{path}#/Records/{number}")
@@ -241,7 +255,7 @@ def read_file_fast(
     skipped[SkipReason.NO_PRINCIPAL] += no_principal
     skipped[SkipReason.UNAUTHENTICATED] += unauthenticated
     skipped[SkipReason.AWS_SERVICE] += aws_service
-    run.counted += len(batch)
+    run.counted += flushed + len(batch)
     add(batch)
     run.files_read += 1
     return True

@@ -201,7 +201,8 @@ def read_activity(
             jobs,
             use_fast,
             on_progress,
-            (strict, namespace_map, known_namespaces),
+            # checked options, picklable: no catalog to load in the workers
+            (options.strict, dict(options.namespace_map), options.known_namespaces),
         )
     else:
         summary = _read_trail(trail, options, index, use_fast, on_progress)
