@@ -23,6 +23,7 @@ COMMAND_NAMES = [
     "explain",
     "impact",
     "serve",
+    "sql",
     "demo",
 ]
 

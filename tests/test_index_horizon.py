@@ -190,3 +190,26 @@ def test_the_tail_stays_bounded_however_many_events() -> None:
     # before it, the index refuses rather than guesses
     with pytest.raises(ActivityHorizonError, match="horizon"):
         index.latest_at_or_before(account, "s3", at(10))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    events=events_st,
+    kind=st.sampled_from(["latest", "history", "until", "horizon"]),
+    moment=st.integers(-1, 31).map(at),
+)
+def test_an_index_survives_pickling(events: list[AccessEvent], kind: str, moment: datetime) -> None:
+    import pickle
+
+    index = (
+        ActivityIndex(events, horizon=at(10), history_limit=4)
+        if kind == "horizon"
+        else _make(kind, events)
+    )
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy == index
+    assert copy.earliest == index.earliest
+    assert copy.stored_attempts == index.stored_attempts
+    copy.add(events)  # and goes on folding like the original
+    index.add(events)
+    assert copy == index

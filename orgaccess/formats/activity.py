@@ -14,7 +14,19 @@ and folds everything into one :class:`~orgaccess.model.events.ActivityIndex`:
   :func:`~orgaccess.formats.rows.read_aggregated_rows`.
 
 Pass ``index=ActivityIndex(until=..., keep_history=...)`` to choose how the
-index keeps attempts (or to add to an existing one). ``on_progress`` reports
+index keeps attempts (or to add to an existing one).
+
+Two ways to go faster, each with the same index and summaries:
+
+* ``fast``: the msgspec path of :mod:`orgaccess.formats._fast` for delivered
+  ``{"Records": [...]}`` files (``None``, the default, uses it when msgspec is
+  installed: ``pip install 'orgaccess[fast]'``; ``False`` never does);
+* ``jobs=N``: runs of CloudTrail files, in order and of about equal size, are
+  read in N worker processes (``spawn``) into indexes of the caller's kind,
+  merged in file order with :meth:`~orgaccess.model.events.ActivityIndex.merge`;
+  counters add up, problems are kept in file order up to the same limit, and
+  with ``strict=True`` the first problem in file order is raised.
+  ``on_progress`` is then called once per worker's run. ``on_progress`` reports
 the CloudTrail part only; rows are read in one quick pass after it. With
 ``strict=True`` the first malformed record, row or unreadable file raises
 :class:`~orgaccess.errors.IngestError`; what was folded before stays in the

@@ -23,8 +23,15 @@ for a report before it, never guessing:
 The answer at ``T >= H`` is the latest attempt if it is at or before ``T``,
 else the latest tail entry of the pair at or before ``T`` (every attempt
 after ``H`` is in the tail), else the settled entry (nothing of the pair lies
-in ``(H, T]``). Ties at the same instant go to the smallest region, so the
-result does not depend on input order.
+in ``(H, T]``). An attempt at or before ``H`` of a pair whose latest attempt
+is at or before ``H`` too is dropped: no report at ``T >= H`` needs it. Ties
+at the same instant go to the smallest region, so the result does not depend
+on input order. ``tests/test_index_horizon.py`` checks all of this as
+Hypothesis properties against an oracle that keeps every event.
+
+The latest attempt is stored as the folded event itself (no copy), under
+namespace, then account: folding an event is two dictionary look-ups and a
+comparison, about what any single pass over the events must do.
 
 Three ways to build it:
 
@@ -37,7 +44,8 @@ Three ways to build it:
   is). Size: at most two entries per pair plus ``history_limit``, whatever
   the number of events. :class:`~orgaccess.aws.client.ReportClient` builds
   its index this way with ``H`` = its clock at construction: reports made
-  later are exact, however many events come after that time (up to the limit).
+  later are exact, attempts after that time included (past
+  ``history_limit`` of them, reports before the risen horizon may raise).
 * ``keep_history=True``: ``H`` is -infinity and the tail has no limit (it is
   deduplicated as it grows): exact for any creation time; size grows with the
   distinct attempt times.
@@ -488,6 +496,19 @@ class ActivityIndex:
         self.events_folded = folded + other.events_folded
         self.after_until = after + other.after_until
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as plain tuples (for worker processes): what is kept, not the objects."""
+        entries = [
+            (namespace, str(account), attempt.time, attempt.region)
+            for namespace, per in self._by_namespace.items()
+            for account, attempt in per.items()
+        ]
+        tail = [(t, str(a), n, r) for t, a, n, r in self._tail]
+        settled = [(str(a), n, t, r) for (a, n), (t, r) in self._settled.items()]
+        kind = (self.until, self._keeping, self._horizon, self._limit)
+        counts = (self.events_folded, self.after_until, self._earliest)
+        return (_rebuild, (kind, entries, tail, settled, counts))
+
     # -- reading ------------------------------------------------------------------
     def __len__(self) -> int:
         return self._size
@@ -652,6 +673,37 @@ class ActivityIndex:
 
 _TIME = operator.attrgetter("time")
 _REGION = operator.attrgetter("region")
+
+
+def _trusted_account(text: str) -> AccountId:
+    """An account id that was checked before it was pickled."""
+    return str.__new__(AccountId, text)
+
+
+def _rebuild(
+    kind: tuple[datetime | None, bool, datetime | None, int | None],
+    entries: list[tuple[str, str, datetime, str]],
+    tail: list[tuple[datetime, str, str, str]],
+    settled: list[tuple[str, str, datetime, str]],
+    counts: tuple[int, int, datetime | None],
+) -> ActivityIndex:
+    """The index :meth:`ActivityIndex.__reduce__` pickled."""
+    until, keeping, horizon, limit = kind
+    index = ActivityIndex(until=until)
+    index._keeping, index._horizon, index._limit = keeping, horizon, limit
+    index._check = index._next_check(len(tail))
+    by_namespace = index._by_namespace
+    for namespace, account_text, moment, region in entries:
+        account = _trusted_account(account_text)
+        per = by_namespace.get(namespace)
+        if per is None:
+            per = by_namespace[namespace] = {}
+        per[account] = CheckedAttempt(account, namespace, moment, region)
+    index._size = len(entries)
+    index._tail = [(t, _trusted_account(a), n, r) for t, a, n, r in tail]
+    index._settled = {(_trusted_account(a), n): (t, r) for a, n, t, r in settled}
+    index.events_folded, index.after_until, index._earliest = counts
+    return index
 
 
 def _dedupe(tail: Iterable[_Tail]) -> list[_Tail]:
