@@ -75,6 +75,8 @@ def test_a_horizon_index_is_exact_at_or_after_its_horizon(
     events: list[AccessEvent], horizon: datetime, limit: int, moment: datetime
 ) -> None:
     index = ActivityIndex(events, horizon=horizon, history_limit=limit)
+    # a list and any other iterable take two loops: the same index
+    assert ActivityIndex(iter(events), horizon=horizon, history_limit=limit) == index
     assert index.horizon is not None
     assert index.horizon >= horizon
     assert len(index._tail) <= limit  # the size bound: pairs x 2 + limit

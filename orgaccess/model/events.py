@@ -334,6 +334,9 @@ class ActivityIndex:
             self._earliest = earliest
 
     def _add_keeping(self, events: Iterable[_Event]) -> None:
+        if self.until is None and self._horizon is not None and isinstance(events, (list, tuple)):
+            self._add_before_horizon(events)
+            return
         by_namespace = self._by_namespace
         until = self.until
         settled = self._settled
@@ -383,6 +386,49 @@ class ActivityIndex:
             self.after_until += after
             self._size += new
             self._earliest = earliest
+
+    def _add_before_horizon(self, events: list[_Event] | tuple[_Event, ...]) -> None:
+        """:meth:`_add_keeping` for a list without ``until``: the client's common case.
+
+        The same steps with fewer checks per event (the count is the list's length).
+        """
+        by_namespace = self._by_namespace
+        settled = self._settled
+        horizon = self._horizon
+        assert horizon is not None
+        new = 0
+        try:
+            for event in events:
+                moment = event.time
+                if moment > horizon:
+                    new += self._fold_late(event)
+                    horizon = self._horizon
+                    assert horizon is not None
+                    continue
+                per = by_namespace.get(event.service_namespace)
+                if per is None:
+                    per = by_namespace[event.service_namespace] = {}
+                account = event.account_id
+                current = per.get(account)
+                if current is None:
+                    per[account] = event
+                    new += 1
+                elif moment >= current.time:
+                    if moment > current.time or event.region < current.region:
+                        per[account] = event
+                elif current.time > horizon:
+                    key = (account, event.service_namespace)
+                    known = settled.get(key)
+                    region = event.region
+                    if (
+                        known is None
+                        or moment > known[0]
+                        or (moment == known[0] and region < known[1])
+                    ):
+                        settled[key] = (moment, region)
+        finally:
+            self.events_folded += len(events)
+            self._size += new
 
     def _fold_late(self, event: _Event) -> int:
         """Fold an attempt later than the horizon; 1 if it starts a new pair."""
