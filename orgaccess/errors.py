@@ -15,6 +15,7 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── EventError                   (also ValueError)  an access event that cannot be built
     │   └── ActivityHorizonError                         a report needs an attempt the index dropped
     ├── IngestError                  (also ValueError)  unreadable activity input (strict mode)
+    ├── SearchLimitError                                 a resource search reached its step bound
     └── ServiceError                                    an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
          ReportGenerationLimitExceeded, AccessDenied)
@@ -39,6 +40,7 @@ __all__ = [
     "OrgAccessError",
     "PolicyDocumentError",
     "Problem",
+    "SearchLimitError",
     "ServiceError",
     "SnapshotError",
     "UnknownEntityError",
@@ -146,6 +148,20 @@ class ActivityHorizonError(EventError):
 
 class IngestError(OrgAccessError, ValueError):
     """Activity input that cannot be read (raised in strict mode, or for unreadable files)."""
+
+
+class SearchLimitError(OrgAccessError):
+    """The resource-precision search reached its step bound before deciding.
+
+    Raised by :func:`orgaccess.engine.arnmatch.find_surviving_arn`; ``steps``
+    is the bound that was reached. The evaluator does not raise it: it lists
+    the action (a documented safe over-approximation, see
+    ``docs/explanation/evaluation-bounds.md``).
+    """
+
+    def __init__(self, message: str, *, steps: int) -> None:
+        super().__init__(message)
+        self.steps = steps
 
 
 class ServiceError(OrgAccessError):
