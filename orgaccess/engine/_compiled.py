@@ -91,7 +91,8 @@ class ActionSpace:
 
     def __init__(self, catalog: ServiceCatalog) -> None:
         self.catalog = catalog
-        self.full = (1 << catalog.action_count) - 1
+        self.width = catalog.action_count
+        self.full = (1 << self.width) - 1
         self.ranges: tuple[tuple[str, int, int], ...] = tuple(
             (ns, *catalog.action_range(ns)) for ns in catalog.sorted_namespaces()
         )

@@ -59,27 +59,34 @@ class Plan:
     characters bound how many (statement, namespace) pairs can be partial.
     """
 
-    def __init__(self, levels: Sequence[Sequence[CompiledPolicy]], space: ActionSpace) -> None:
-        width = space.catalog.action_count
+    def __init__(
+        self,
+        levels: Sequence[Sequence[CompiledPolicy]],
+        space: ActionSpace,
+        texts: dict[int, str],
+    ) -> None:
         self.levels = len(levels)
-        # (level index, or -1 for a Deny; the spec; its bits as text, text[i] is bit i)
-        self.entries: tuple[tuple[int, ResourceSpec, int, str], ...] = tuple(
+        self._width = space.width
+        self._texts = texts  # bits -> their text (text[i] is bit i), shared by the checker
+        # (level index, or -1 for a Deny; the spec; its bits)
+        self.entries: tuple[tuple[int, ResourceSpec, int], ...] = tuple(
             [
-                (k, spec, bits, format(bits, f"0{width}b")[::-1])
+                (k, spec, bits)
                 for k, level in enumerate(levels)
                 for c in level
                 for spec, bits in c.allow_specs
             ]
-            + [
-                (-1, spec, bits, format(bits, f"0{width}b")[::-1])
-                for level in levels
-                for c in level
-                for spec, bits in c.deny_specs
-            ]
+            + [(-1, spec, bits) for level in levels for c in level for spec, bits in c.deny_specs]
         )
         self._by_namespace: dict[int, tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = {}
         self._specs: dict[tuple[int, ...], _Specs] = {}
         self.idents: dict[tuple[int, ...], int] = {}  # signature -> the checker's id of its specs
+
+    def _text(self, bits: int) -> str:
+        text = self._texts.get(bits)
+        if text is None:
+            text = self._texts[bits] = format(bits, f"0{self._width}b")[::-1]
+        return text
 
     def signature(self, start: int, end: int, position: int) -> tuple[int, ...]:
         """The indexes of the entries covering the action at ``position`` (in ``[start, end)``)."""
@@ -87,7 +94,8 @@ class Plan:
         if split is None:
             full: list[int] = []
             partial: list[tuple[int, int]] = []
-            for i, (_k, _spec, bits, text) in enumerate(self.entries):
+            for i, (_k, _spec, bits) in enumerate(self.entries):
+                text = self._text(bits)
                 if text.find("1", start, end) < 0:
                     continue
                 if text.find("0", start, end) < 0:
@@ -108,7 +116,7 @@ class Plan:
             allow: list[set[ResourceSpec]] = [set() for _ in range(self.levels)]
             denies: set[ResourceSpec] = set()
             for i in signature:
-                k, spec, _bits, _text = self.entries[i]
+                k, spec, _bits = self.entries[i]
                 (denies if k < 0 else allow[k]).add(spec)
             found = self._specs[signature] = (
                 tuple(tuple(sorted(level, key=repr)) for level in allow),
@@ -126,10 +134,11 @@ class ResourceChecker:
         self._ids: dict[_Specs, int] = {}
         self._contents: list[_Specs] = []
         self._cache: dict[tuple[tuple[str, ...], int], tuple[SearchResult, int]] = {}
+        self._texts: dict[int, str] = {}
 
     def plan(self, levels: Sequence[Sequence[CompiledPolicy]]) -> Plan:
         """The plan of one combination's checks."""
-        return Plan(levels, self.space)
+        return Plan(levels, self.space, self._texts)
 
     def check(
         self, plan: Plan, start: int, end: int, position: int, budget: Budget

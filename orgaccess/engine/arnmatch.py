@@ -5,8 +5,9 @@ resource types (the catalog's ARN *templates*) is allowed at **every** level of
 the organization (at each level, by at least one Allow statement's resource
 element) and removed by **no** unconditional Deny (semantics section 3).
 Templates and policy patterns both describe regular languages, so the question
-"is the intersection non-empty?" is decided exactly, with automata, and a
-shortest witness ARN is returned:
+"is the intersection non-empty?" is decided with automata, exactly unless a
+step bound is reached first (see *Bound* below), and a shortest witness ARN is
+returned:
 
 >>> obj = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
 >>> find_surviving_arn([obj], [[ResourceSpec(("arn:aws:s3:::my-bucket",))]]) is None
@@ -99,8 +100,32 @@ accept, every level has an admitting spec and no deny removes the string.
 Automata that can no longer change the outcome (state set empty, or
 containing a state that accepts every continuation) are collapsed so that
 dead product states are pruned early. The first accepting state found gives a
-shortest witness. There is no backtracking and no enumeration of strings; the
-work is bounded by the number of reachable product states.
+shortest witness. There is no backtracking and no enumeration of strings.
+Automata steps are bit-parallel (``engine/_automata.py``): a few big-integer
+operations per step, whatever the number of states.
+
+Before searching, a linear test decides the common hostile case exactly: when
+the Deny patterns certainly cover every pattern some level admits (the deny
+automaton reads the admitted pattern itself; sound, not complete), nothing
+survives and no search is made. An Allow and a Deny on the same pattern, or
+a Deny on a wider one, are decided this way.
+
+Bound
+-----
+
+The product can have exponentially many states (a Deny on ``*a`` followed by
+*n* ``?`` must remember *n* characters, and deciding such questions is
+PSPACE-hard in general), so every search is bounded: it stops after
+``max_steps`` automaton steps (default :data:`MAX_SEARCH_STEPS`; the cost of
+expanding a product state is the number of symbols tried times the active
+automata, plus their literal alphabets). When the bound is reached first,
+:func:`search_surviving_arn` returns a result with ``exhausted=True`` and
+:func:`find_surviving_arn` raises :class:`~orgaccess.errors.SearchLimitError`:
+the question is *undecided*, never answered wrongly. A search that decides
+in ``s`` steps decides identically under any bound of at least ``s``.
+The evaluator turns an undecided action into a listed service, a safe
+over-approximation (see :mod:`orgaccess.engine.evaluation` and
+``docs/explanation/evaluation-bounds.md``).
 """
 
 from __future__ import annotations
@@ -332,14 +357,17 @@ def _search(problem: _Problem, max_steps: int) -> SearchResult:
     steps = 0
     while queue:
         state = queue.popleft()
+        active = [(i, nfa) for i, nfa in indexed if state[i] > 0]
+        # The literal look-ups below, then one step per active automaton and symbol;
+        # the bound is checked before each part of the work.
+        lookups = sum(nfa.alphabet for _, nfa in active)
+        if steps + lookups + 3 * len(active) > max_steps:
+            return SearchResult(None, True, steps)
         relevant: set[str] = set(SEPARATORS)
-        for i, nfa in indexed:
-            value = state[i]
-            if value > 0:
-                relevant |= nfa.relevant(value)
+        for i, nfa in active:
+            relevant |= nfa.relevant(state[i])
         symbols = sorted((*relevant, _representative(relevant)), key=_symbol_order)
-        # One step per automaton and symbol, plus the literal look-ups above.
-        cost = sum(len(symbols) + nfa.alphabet for i, nfa in indexed if state[i] > 0)
+        cost = lookups + len(symbols) * len(active)
         if steps + cost > max_steps:
             return SearchResult(None, True, steps)
         steps += cost
@@ -398,11 +426,10 @@ def search_surviving_arn(
 ) -> SearchResult:
     """:func:`find_surviving_arn` that reports reaching the bound instead of raising.
 
-    >>> pattern = "arn:aws:s3:::*a" + "?" * 18
     >>> result = search_surviving_arn(
     ...     ["arn:aws:s3:::${BucketName}"],
-    ...     [[ResourceSpec((pattern,))]],
-    ...     [ResourceSpec((pattern,))],
+    ...     [[ResourceSpec(("arn:aws:s3:::*a" + "?" * 18,))]],
+    ...     [ResourceSpec(("arn:aws:s3:::*a" + "?" * 17 + "b",))],
     ...     max_steps=1000,
     ... )
     >>> result.witness, result.exhausted

@@ -199,12 +199,13 @@ class Evaluator:
         listed = set(self._space.namespaces_of(sure))
         need = candidate & ~sure
         budget = Budget()
-        plan = self._checker.plan(levels)
+        plan = None
         arns: list[tuple[int, str]] = []
         approximated: list[tuple[str, int]] = []
         for namespace, start, end in self._space.ranges_with_bits(need):
             if namespace in listed:
                 continue
+            plan = plan or self._checker.plan(levels)
             for position in bits_of(need, start, end):
                 result = self._checker.check(plan, start, end, position, budget)
                 if result.witness is None and not result.exhausted:
