@@ -14,8 +14,10 @@ it level by level. Every explanation says what decided its verdict, in
   ``deciding_policies`` the SCPs attached there, none of which has an Allow
   for what is left (the demo's ``rds`` case).
 * ``DENIED``: every action allowed at every level is removed; ``deciding``
-  names the unconditional Denies that remove them and, in precise mode, the
-  resource-limited Allows whose patterns admit no ARN of the action.
+  names the unconditional Denies covering what is left, then the Allows
+  with a limited Resource (or a NotResource) that let it through at some
+  level: in precise mode their patterns may admit no ARN of the action,
+  which removes it as surely as a Deny.
 * ``SEARCH_BOUND``: the service is listed because the resource check of an
   action reached its step bound before deciding (a documented safe
   over-approximation, see ``docs/explanation/evaluation-bounds.md``);
