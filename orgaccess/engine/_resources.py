@@ -81,12 +81,19 @@ class Plan:
         self._by_namespace: dict[int, tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = {}
         self._specs: dict[tuple[int, ...], _Specs] = {}
         self.idents: dict[tuple[int, ...], int] = {}  # signature -> the checker's id of its specs
+        self._texts_of_entries: list[str] | None = None
 
-    def _text(self, bits: int) -> str:
-        text = self._texts.get(bits)
-        if text is None:
-            text = self._texts[bits] = format(bits, f"0{self._width}b")[::-1]
-        return text
+    def _entry_texts(self) -> list[str]:
+        """The bits of every entry as text (text[i] is bit i), made once per plan."""
+        if self._texts_of_entries is None:
+            texts = []
+            for _k, _spec, bits in self.entries:
+                text = self._texts.get(bits)
+                if text is None:
+                    text = self._texts[bits] = format(bits, f"0{self._width}b")[::-1]
+                texts.append(text)
+            self._texts_of_entries = texts
+        return self._texts_of_entries
 
     def signature(self, start: int, end: int, position: int) -> tuple[int, ...]:
         """The indexes of the entries covering the action at ``position`` (in ``[start, end)``)."""
@@ -94,14 +101,13 @@ class Plan:
         if split is None:
             full: list[int] = []
             partial: list[tuple[int, int]] = []
-            for i, (_k, _spec, bits) in enumerate(self.entries):
-                text = self._text(bits)
+            for i, text in enumerate(self._entry_texts()):
                 if text.find("1", start, end) < 0:
                     continue
                 if text.find("0", start, end) < 0:
                     full.append(i)
                 else:
-                    partial.append((i, bits))
+                    partial.append((i, self.entries[i][2]))
             split = self._by_namespace[start] = (tuple(full), tuple(partial))
         full_t, partial_t = split
         if not partial_t:
