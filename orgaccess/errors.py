@@ -4,7 +4,6 @@ One base class, :class:`OrgAccessError`, with a ``code`` attribute that holds
 the AWS error code where one applies (``None`` otherwise)::
 
     OrgAccessError
-<<<<<<< HEAD
     ├── ConfigurationError           (also ValueError)   a bad option value (tracking_days=-1, ...)
     ├── InvalidIdError               (also ValueError)   bad id text
     │   └── InvalidEntityPathError                        bad entity path text
@@ -25,23 +24,9 @@ the AWS error code where one applies (``None`` otherwise)::
     │                                                     or a job with no pages to walk
     ├── WaiterError                                      a waiter gave up (``reason``)
     ├── ReportFailedError                                a report AWS would end as a FAILED job
+    ├── SearchLimitError                                 a resource search reached its step bound
     ├── ChangeSetError               (also ValueError)   SCP edits AWS would refuse; ``.problems``
     └── ServiceError                                     an error the IAM API would return
-=======
-    ├── InvalidIdError               (also ValueError)  bad id text
-    │   └── InvalidEntityPathError                       bad entity path text
-    ├── PolicyDocumentError          (also ValueError)  an SCP document AWS would reject
-    ├── SnapshotError                (also ValueError)  an invalid snapshot; ``.problems``
-    ├── UnknownEntityError           (also LookupError) an id that is not in the organization
-    ├── UnknownPolicyError           (also LookupError) a policy id that is not in the organization
-    ├── UnknownServiceError          (also LookupError) a namespace the catalog does not have
-    ├── CatalogError                 (also ValueError)  a service catalog that cannot be used
-    ├── EventError                   (also ValueError)  an access event that cannot be built
-    │   └── ActivityHorizonError                         a report needs an attempt the index dropped
-    ├── IngestError                  (also ValueError)  unreadable activity input (strict mode)
-    ├── SearchLimitError                                 a resource search reached its step bound
-    └── ServiceError                                    an error the IAM API would return
->>>>>>> engine
         (codes ValidationError, InvalidInput, NoSuchEntity,
          ReportGenerationLimitExceeded, AccessDenied, ParamValidationError;
          the client raises them as botocore ``ClientError`` subclasses
@@ -77,11 +62,8 @@ __all__ = [
     "PaginationError",
     "PolicyDocumentError",
     "Problem",
-<<<<<<< HEAD
     "ReportFailedError",
-=======
     "SearchLimitError",
->>>>>>> engine
     "ServiceError",
     "ShapeError",
     "SnapshotError",
@@ -202,7 +184,6 @@ class IngestError(OrgAccessError, ValueError):
     """Activity input that cannot be read (raised in strict mode, or for unreadable files)."""
 
 
-<<<<<<< HEAD
 class IngestIncompleteError(OrgAccessError, RuntimeError):
     """A summary was asked for before a full pass over the input finished."""
 
@@ -260,7 +241,8 @@ class WaiterError(OrgAccessError):
         self.name = name
         self.reason = reason
         self.last_response = last_response
-=======
+
+
 class SearchLimitError(OrgAccessError):
     """The resource-precision search reached its step bound before deciding.
 
@@ -273,7 +255,6 @@ class SearchLimitError(OrgAccessError):
     def __init__(self, message: str, *, steps: int) -> None:
         super().__init__(message)
         self.steps = steps
->>>>>>> engine
 
 
 class ServiceError(OrgAccessError):
