@@ -210,17 +210,17 @@ class _Converter:
             )
         if record.get("eventType") in _NO_PRINCIPAL_EVENT_TYPES:
             raise SkipError(SkipReason.NO_PRINCIPAL)
+        source = _text_field(record, "eventSource")
+        time = _event_time(record)
+        region = _region(record)
         identity = record.get("userIdentity")
-        if identity is None:
-            raise SkipError(SkipReason.UNAUTHENTICATED)
-        if not isinstance(identity, dict):
+        if identity is not None and not isinstance(identity, dict):
             raise SkipError(
                 SkipReason.MALFORMED,
                 f"userIdentity must be an object, got {_json_type(identity)}",
             )
-        source = _text_field(record, "eventSource")
-        time = _event_time(record)
-        region = _text_field(record, "awsRegion")
+        if identity is None:
+            raise SkipError(SkipReason.UNAUTHENTICATED)
         account, principal_type = _principal(record, identity)
         namespace = self.namespace(source)
         if namespace is None:
@@ -235,6 +235,13 @@ class _Converter:
             principal_arn=arn if isinstance(arn, str) else None,
             denied=record.get("errorCode") is not None,
         )
+
+
+def _region(record: Mapping[str, object]) -> str:
+    region = _text_field(record, "awsRegion")
+    if any(ch.isspace() for ch in region):
+        raise SkipError(SkipReason.MALFORMED, f"awsRegion has a blank: {region!r:.60}")
+    return region
 
 
 def _event_time(record: Mapping[str, object]) -> datetime:
@@ -306,17 +313,36 @@ def _accept_log_name(name: str) -> bool:
 
 #: Records that no principal made: service events and CloudTrail Insights events.
 _NO_PRINCIPAL_EVENT_TYPES: Final = ("AwsServiceEvent", "AwsCloudTrailInsight")
-_RECORD_KEYS: Final = frozenset({"eventVersion", "eventSource", "eventTime", "eventName"})
+_RECORD_KEYS: Final = frozenset(
+    {"eventversion", "eventsource", "eventtime", "eventname", "useridentity", "awsregion", "eventid"}
+)
 
 
-def _classify(document: dict[str, object]) -> str:
-    """A top-level object that is not a log: a record (newline-delimited), a digest, or neither."""
-    if _RECORD_KEYS & document.keys():
-        return ELEMENT
-    if {"logFiles", "digestStartTime"} <= document.keys():
-        return IGNORE
-    shown = ", ".join(sorted(document)[:8]) or "none"
-    return f"not CloudTrail: no 'Records' or 'Events' array and not a record (keys: {shown})"
+class _Classifier:
+    """Judge the top-level objects of one file that are not a log: record, digest, or neither.
+
+    An object with a CloudTrail record key (in any case, so that a record whose
+    keys a tool lower-cased is still a record, and is then malformed) is a
+    record of a newline-delimited file. Once a file has held a record, every
+    later object is a record too: one bad line of a newline-delimited file is
+    a malformed record, never the end of the file.
+    """
+
+    __slots__ = ("records_seen",)
+
+    def __init__(self) -> None:
+        self.records_seen = False
+
+    def __call__(self, document: dict[str, object]) -> str:
+        if self.records_seen or any(
+            isinstance(key, str) and key.lower() in _RECORD_KEYS for key in document
+        ):
+            self.records_seen = True
+            return ELEMENT
+        if {"logFiles", "digestStartTime"} <= document.keys():
+            return IGNORE
+        shown = ", ".join(sorted(document)[:8]) or "none"
+        return f"not CloudTrail: no 'Records' or 'Events' array and not a record (keys: {shown})"
 
 
 class CloudTrailIngest:
@@ -384,7 +410,7 @@ class CloudTrailIngest:
             run.fail(path, f"cannot open: {exc.strerror or exc}")
             return
         with fh:
-            reader = JsonArrayReader(TextStream(byte_chunks(fh)), _LOG_KEYS, _classify)
+            reader = JsonArrayReader(TextStream(byte_chunks(fh)), _LOG_KEYS, _Classifier())
             converter = self._converter
             progress = self._on_progress
             for element in reader.elements():

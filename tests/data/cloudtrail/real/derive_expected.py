@@ -16,16 +16,17 @@ source, and every source mapped to ``None`` really has no such prefix.
 The rules, applied in this order (issue 12, as decided by the lead for this
 corpus; PROVENANCE.md, "Open questions", gives the reason for each decision):
 
-1. The record is not a JSON object; ``eventSource`` is not a non-empty
-   string; ``eventTime`` is not a date-time ``YYYY-MM-DD``, ``T`` or a
-   blank, ``hh:mm[:ss[.f]]``, then optionally a zone (``Z``, ``z``,
-   ``+hh:mm``, ``+hhmm``, ``+hh``), where a time without a zone is UTC
-   (one rule for both readers); ``awsRegion`` is not a non-empty string
-   without blanks; ``userIdentity`` is present, not null and not an object:
-   ``MALFORMED``.
+1. The record is not a JSON object: ``MALFORMED``.
 2. ``eventType`` is ``"AwsServiceEvent"`` or ``"AwsCloudTrailInsight"``:
    ``NO_PRINCIPAL`` (no principal made the call), whatever ``userIdentity``
-   says.
+   says and whatever else the record holds (a CloudTrail Insights record has
+   no top-level ``eventSource`` at all, so this comes before the field checks).
+   Otherwise: ``eventSource`` is not a non-empty string; ``eventTime`` is not
+   a date-time ``YYYY-MM-DD``, ``T`` or a blank, ``hh:mm[:ss[.f]]``, then
+   optionally a zone (``Z``, ``z``, ``+hh:mm``, ``+hhmm``, ``+hh``), where a
+   time without a zone is UTC (one rule for both readers); ``awsRegion`` is
+   not a non-empty string without blanks; ``userIdentity`` is present, not
+   null and not an object: ``MALFORMED``.
 3. ``userIdentity`` missing or null: ``UNAUTHENTICATED``.
 4. ``userIdentity.type == "AWSService"``: ``AWS_SERVICE``.
 5. ``userIdentity.type`` missing, null or not a non-empty string:
@@ -308,6 +309,8 @@ def expected_outcome(record: object) -> dict[str, Any]:
     """The outcome rules 1-9 of the module docstring give ``record``."""
     if not isinstance(record, dict):
         return _skipped("MALFORMED")
+    if record.get("eventType") in ("AwsServiceEvent", "AwsCloudTrailInsight"):
+        return _skipped("NO_PRINCIPAL")
     source = record.get("eventSource")
     moment = parse_event_time(record.get("eventTime"))
     region = record.get("awsRegion")
@@ -322,8 +325,6 @@ def expected_outcome(record: object) -> dict[str, Any]:
         or (identity is not None and not isinstance(identity, dict))
     ):
         return _skipped("MALFORMED")
-    if record.get("eventType") in ("AwsServiceEvent", "AwsCloudTrailInsight"):
-        return _skipped("NO_PRINCIPAL")
     if not isinstance(identity, dict):
         return _skipped("UNAUTHENTICATED")
     kind = identity.get("type")
