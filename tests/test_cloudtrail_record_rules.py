@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from orgaccess.formats.cloudtrail import SkipReason, read_cloudtrail
-from orgaccess.model.events import AccessEvent
-
 from test_cloudtrail import ACCOUNT, identity, one_outcome, read, record
+
+from orgaccess.formats.cloudtrail import SkipReason
+from orgaccess.model.events import AccessEvent
 
 
 @pytest.mark.parametrize(
@@ -174,5 +173,3 @@ def _write(tmp_path: Path, records: list[Any]) -> Path:
     path = tmp_path / "x.json"
     path.write_text(json.dumps({"Records": records}))
     return path
-
-

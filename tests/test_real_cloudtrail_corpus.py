@@ -138,7 +138,9 @@ def test_newline_delimited_gzipped_copies_read_through_read_activity_agree(
     copies = []
     for number, name in enumerate(CORPUS_FILES):
         suffix = ".jsonl.gz" if number % 2 else ".txt"
-        copies.append(_write_ndjson(tmp_path / (name.removesuffix(".json") + suffix), records(name)))
+        copies.append(
+            _write_ndjson(tmp_path / (name.removesuffix(".json") + suffix), records(name))
+        )
     original = read_activity(CORPUS_PATHS)
     copied = read_activity(copies)
     assert copied.cloudtrail.records_read == original.cloudtrail.records_read
@@ -150,9 +152,9 @@ def test_newline_delimited_gzipped_copies_read_through_read_activity_agree(
     assert len(original.index) > 0
 
 
-@pytest.mark.parametrize("name", ["panther-labs__panther-analysis.json", "awsdocs__iam-user-guide.json"])
-def test_a_newline_delimited_copy_gives_the_same_events_in_order(
-    name: str, tmp_path: Path
-) -> None:
+@pytest.mark.parametrize(
+    "name", ["panther-labs__panther-analysis.json", "awsdocs__iam-user-guide.json"]
+)
+def test_a_newline_delimited_copy_gives_the_same_events_in_order(name: str, tmp_path: Path) -> None:
     copy = _write_ndjson(tmp_path / "records.txt", records(name))
     assert list(read_cloudtrail(copy)) == list(read_cloudtrail(CORPUS / name))

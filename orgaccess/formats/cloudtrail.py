@@ -314,7 +314,15 @@ def _accept_log_name(name: str) -> bool:
 #: Records that no principal made: service events and CloudTrail Insights events.
 _NO_PRINCIPAL_EVENT_TYPES: Final = ("AwsServiceEvent", "AwsCloudTrailInsight")
 _RECORD_KEYS: Final = frozenset(
-    {"eventversion", "eventsource", "eventtime", "eventname", "useridentity", "awsregion", "eventid"}
+    {
+        "eventversion",
+        "eventsource",
+        "eventtime",
+        "eventname",
+        "useridentity",
+        "awsregion",
+        "eventid",
+    }
 )
 
 
