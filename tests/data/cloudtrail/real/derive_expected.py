@@ -14,7 +14,7 @@ every namespace named exists, every trivial entry is the first label of its
 source, and every source mapped to ``None`` really has no such prefix.
 
 The rules, applied in this order (issue 12, as decided by the lead for this
-corpus; PROVENANCE.md, "Open questions", gives the reason for each decision):
+corpus; PROVENANCE.md, "Open questions, decided", gives the reason for each):
 
 1. The record is not a JSON object: ``MALFORMED``.
 2. ``eventType`` is ``"AwsServiceEvent"`` or ``"AwsCloudTrailInsight"``:
