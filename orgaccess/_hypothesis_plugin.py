@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-
-import hypothesis.strategies as st
+from typing import TYPE_CHECKING, Any
 
 from .model.events import AccessEvent
 from .model.ids import AccountId, EntityPath, OrganizationId, OuId, PolicyId, RootId
 from .model.organization import Organization
 from .model.policy import PolicyDocument
+
+if TYPE_CHECKING:
+    import hypothesis.strategies as st
 
 __all__: list[str] = []
 
@@ -78,6 +79,11 @@ def _ids(kind: str) -> Callable[[], st.SearchStrategy[Any]]:
 
 def _hypothesis_setup_hook() -> None:
     """Register a strategy for each orgaccess type a test may ask ``st.from_type`` for."""
+    # Imported here, not at the top: when this module is imported first (pytest's
+    # doctest collector walks orgaccess/), importing Hypothesis at module level
+    # would run this hook on a partly initialised module.
+    import hypothesis.strategies as st
+
     registrations: list[tuple[type[Any], Callable[[], st.SearchStrategy[Any]]]] = [
         (Organization, _organizations),
         (EntityPath, _entity_paths),

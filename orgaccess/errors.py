@@ -24,6 +24,7 @@ the AWS error code where one applies (``None`` otherwise)::
     │                                                     or a job with no pages to walk
     ├── WaiterError                                      a waiter gave up (``reason``)
     ├── ReportFailedError                                a report AWS would end as a FAILED job
+    ├── JobInProgressError                               a job's report asked for before it is due
     ├── ChangeSetError               (also ValueError)   SCP edits AWS would refuse; ``.problems``
     └── ServiceError                                     an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
@@ -40,6 +41,7 @@ command line does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import ClassVar, Final
 
@@ -53,6 +55,7 @@ __all__ = [
     "EventError",
     "IngestError",
     "IngestIncompleteError",
+    "JobInProgressError",
     "InvalidEntityPathError",
     "InvalidIdError",
     "InvalidTimeError",
@@ -216,6 +219,22 @@ class ReportFailedError(OrgAccessError):
         super().__init__(f"{FAILURE_MESSAGES[code]} ({detail})", code=code)
         self.aws_message = FAILURE_MESSAGES[code]
         self.detail = detail
+
+
+class JobInProgressError(OrgAccessError):
+    """A job's report was asked for while ``get_organizations_access_report`` still says
+    ``IN_PROGRESS`` (``code`` ``IN_PROGRESS``); ``job_id`` and ``completes`` say which job
+    and when it is due."""
+
+    code = "IN_PROGRESS"
+
+    def __init__(self, job_id: str, completes: datetime) -> None:
+        super().__init__(
+            f"Job {job_id} is IN_PROGRESS until {completes.isoformat()}; "
+            "its report exists once the job is COMPLETED"
+        )
+        self.job_id = job_id
+        self.completes = completes
 
 
 class MissingExtraError(OrgAccessError, ImportError):

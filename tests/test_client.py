@@ -20,7 +20,13 @@ from orgaccess.aws.client import (
     paginate_access_report,
     parse_caller,
 )
-from orgaccess.errors import InvalidIdError, OrgAccessError, ServiceError
+from orgaccess.errors import (
+    InvalidIdError,
+    JobInProgressError,
+    OrgAccessError,
+    ReportFailedError,
+    ServiceError,
+)
 from orgaccess.model.catalog import ServiceCatalog
 from orgaccess.model.events import AccessEvent, ActivityIndex
 from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
@@ -783,6 +789,51 @@ def test_report_of_returns_the_report_behind_a_completed_job() -> None:
     with pytest.raises(OrgAccessError) as caught:
         client.report_of(failed)
     assert caught.value.code == "INVALID_ORGANIZATIONS_ENTITY_PATH"
+
+
+def test_report_of_an_in_progress_job_is_job_in_progress_error() -> None:
+    """report_of gives a report only where get says COMPLETED; IN_PROGRESS is a typed error."""
+    clock = Clock()
+    client = make_client(clock=clock, job_duration=timedelta(seconds=5))
+    job_id = client.generate_organizations_access_report(EntityPath=OU_PATH)["JobId"]
+    assert client.get_organizations_access_report(JobId=job_id)["JobStatus"] == "IN_PROGRESS"
+    with pytest.raises(JobInProgressError) as caught:
+        client.report_of(job_id)
+    assert caught.value.code == "IN_PROGRESS"
+    assert caught.value.job_id == job_id
+    assert caught.value.completes == START + timedelta(seconds=5)
+    clock.advance(seconds=5)
+    assert client.get_organizations_access_report(JobId=job_id)["JobStatus"] == "COMPLETED"
+    assert str(client.report_of(job_id).entity_path) == OU_PATH
+
+
+def test_report_of_a_failing_job_is_in_progress_until_due_then_its_failure() -> None:
+    """A job that will fail is IN_PROGRESS for get until it is due, so for report_of too."""
+    clock = Clock()
+    client = make_client(clock=clock, job_duration=timedelta(seconds=5))
+    job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH + "/")["JobId"]
+    with pytest.raises(JobInProgressError):
+        client.report_of(job_id)
+    clock.advance(seconds=5)
+    assert client.get_organizations_access_report(JobId=job_id)["JobStatus"] == "FAILED"
+    with pytest.raises(ReportFailedError) as caught:
+        client.report_of(job_id)
+    assert caught.value.code == "INVALID_ORGANIZATIONS_ENTITY_PATH"
+
+
+def test_report_of_fails_like_get_for_callers_and_job_ids() -> None:
+    """Outside the management account: AccessDenied (not NoSuchEntity); bad ids as get."""
+    client = make_client()
+    job_id = client.generate_organizations_access_report(EntityPath=OU_PATH)["JobId"]
+    outsider = client.as_caller(f"arn:aws:iam::{MEMBER}:user/carol")
+    unknown = "12345678-1234-1234-1234-123456789012"
+    for caller, bad_id in ((outsider, job_id), (client, unknown), (client, "short")):
+        expected = raised(caller.get_organizations_access_report, JobId=bad_id)
+        with pytest.raises(ServiceError) as caught:
+            caller.report_of(bad_id)
+        assert type(caught.value) is type(expected)
+        assert (caught.value.code, caught.value.message) == (expected.code, expected.message)
+    assert raised(outsider.report_of, job_id=job_id).code == "AccessDenied"
 
 
 # -- paging helpers ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from ..engine.report import Report, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
 from ..errors import (
     InvalidIdError,
+    JobInProgressError,
     OrgAccessError,
     PaginationError,
     ReportFailedError,
@@ -431,11 +432,28 @@ class ReportClient:
         return job
 
     def report_of(self, job_id: str) -> Report:
-        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller."""
-        job = self._job(job_id)
-        if job.report is None:
-            assert job.failure is not None
+        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller.
+
+        It fails where ``get_organizations_access_report(JobId=job_id)`` gives no
+        report, with the same checks in the same order: a bad ``job_id`` is
+        ``ValidationError``, a caller outside the management account
+        ``AccessDenied``, a job that is not this caller's ``NoSuchEntity`` (each
+        raised as ``get`` raises it, a ``ServiceError`` that is also botocore's
+        ``ClientError``); a job that ``get`` shows ``IN_PROGRESS`` raises
+        :class:`~orgaccess.errors.JobInProgressError` (even one that will fail),
+        and a ``FAILED`` job its :class:`~orgaccess.errors.ReportFailedError`.
+        """
+        try:
+            validate(GET, {"JobId": job_id})
+            self._require_management(GET)
+            job = self._job(job_id)
+        except ServiceError as exc:
+            raise typed(exc, GET) from None
+        if self._store.now() < job.completes:
+            raise JobInProgressError(job.job_id, job.completes)
+        if job.failure is not None:
             raise job.failure
+        assert job.report is not None
         return job.report
 
     # -- boto3 conventions ------------------------------------------------------
