@@ -2,13 +2,18 @@
 
 Hypothesis calls :func:`_hypothesis_setup_hook` when it is imported (the
 ``hypothesis`` entry point in ``pyproject.toml``); ``import orgaccess`` never
-imports this module or Hypothesis. After registration::
+imports this module or Hypothesis. After registration ``st.from_type`` of
 
-    st.from_type(Organization)   # organizations() over the default catalog
-    st.from_type(EntityPath)     # an organization, then one of its paths
-    st.from_type(PolicyDocument) # scp_documents()
-    st.from_type(AccessEvent)    # one event of an account, in 2024-2026
-    st.from_type(AccountId)      # and the other id types
+* ``Organization`` draws :func:`~orgaccess.strategies.organizations` over the default catalog;
+* ``EntityPath`` an organization, then one of its paths;
+* ``PolicyDocument`` :func:`~orgaccess.strategies.scp_documents`;
+* ``AccessEvent`` one event of an account, in 2024-2026;
+* ``AccountId`` and the other id types, ids of that kind:
+
+>>> from hypothesis import find, strategies as st
+>>> from orgaccess.model.ids import AccountId
+>>> find(st.from_type(AccountId), lambda account_id: True)
+AccountId('000000000000')
 
 Nothing is drawn or loaded at registration time: the default catalog is read
 on the first draw that needs it.

@@ -1,7 +1,10 @@
 """Every error orgaccess raises, each with one meaning.
 
 One base class, :class:`OrgAccessError`, with a ``code`` attribute that holds
-the AWS error code where one applies (``None`` otherwise)::
+the AWS error code where one applies (``None`` otherwise). The tree (checked
+against the classes by ``tests/test_errors_tree.py``):
+
+.. code-block:: text
 
     OrgAccessError
     ├── ConfigurationError           (also ValueError)   a bad option value (tracking_days=-1, ...)

