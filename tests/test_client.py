@@ -250,6 +250,7 @@ def test_completed_root_report_is_the_whole_expected_response() -> None:
     }
 
 
+@pytest.mark.rule("R-ROW-7")
 def test_every_page_repeats_the_whole_report_counts_and_is_truncated_is_always_present() -> None:
     client = make_client()
     job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -522,6 +523,7 @@ def test_marker_outside_its_pattern_is_a_validation_error() -> None:
     assert "'marker'" in message
 
 
+@pytest.mark.rule("E-VALIDATION-2")
 def test_marker_that_does_not_decode_is_a_validation_error_naming_it() -> None:
     client = make_client()
     job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -530,6 +532,7 @@ def test_marker_that_does_not_decode_is_a_validation_error_naming_it() -> None:
     assert "garbage" in message
 
 
+@pytest.mark.rule("E-INVALIDINPUT-1")
 def test_marker_of_another_job_or_sort_key_is_invalid_input() -> None:
     client = make_client()
     job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -545,6 +548,7 @@ def test_marker_of_another_job_or_sort_key_is_invalid_input() -> None:
         assert marker in error.message
 
 
+@pytest.mark.rule("E-NOSUCHENTITY-1")
 def test_unknown_job_id_is_no_such_entity() -> None:
     job_id = "12345678-1234-1234-1234-123456789012"
     error = raised(make_client().get_organizations_access_report, JobId=job_id)
@@ -560,6 +564,7 @@ def test_any_36_characters_are_a_job_id_no_uuid_check() -> None:
     assert error.code == "NoSuchEntity"
 
 
+@pytest.mark.rule("E-NOSUCHENTITY-1")
 def test_another_principals_job_is_no_such_entity() -> None:
     alice = make_client(caller=ALICE)
     job_id = alice.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -572,6 +577,7 @@ def test_another_principals_job_is_no_such_entity() -> None:
     assert alice.get_organizations_access_report(JobId=job_id)["JobStatus"] == "COMPLETED"
 
 
+@pytest.mark.rule("E-ACCESSDENIED-1")
 def test_path_naming_another_organization_is_access_denied() -> None:
     path = "o-zzzzzzzzzz/r-f6g7"
     error = raised(make_client().generate_organizations_access_report, EntityPath=path)
@@ -614,6 +620,7 @@ def _limit_error(client: ReportClient, path: str) -> ServiceError:
     return error
 
 
+@pytest.mark.rule("E-LIMIT-1")
 def test_second_job_while_one_is_in_progress_exceeds_the_limit() -> None:
     clock = Clock()
     client = make_client(clock=clock, job_duration=timedelta(seconds=10))
@@ -725,6 +732,7 @@ def test_a_reused_request_does_not_take_a_slot() -> None:
     _limit_error(client, MEMBER_PATH)
 
 
+@pytest.mark.rule("R-SNAPSHOT-1")
 def test_reused_job_shows_the_report_as_it_was_generated() -> None:
     clock = Clock()
     index = ActivityIndex(events())
@@ -743,6 +751,7 @@ def test_reused_job_shows_the_report_as_it_was_generated() -> None:
 # -- snapshot ----------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R-SNAPSHOT-1")
 def test_a_job_is_a_snapshot_of_the_activity_when_it_was_generated() -> None:
     clock = Clock()
     index = ActivityIndex(events())
@@ -821,6 +830,7 @@ def test_report_of_a_failing_job_is_in_progress_until_due_then_its_failure() -> 
     assert caught.value.code == "INVALID_ORGANIZATIONS_ENTITY_PATH"
 
 
+@pytest.mark.rule("E-ACCESSDENIED-2", "E-NOSUCHENTITY-1")
 def test_report_of_fails_like_get_for_callers_and_job_ids() -> None:
     """Outside the management account: AccessDenied (not NoSuchEntity); bad ids as get."""
     client = make_client()
