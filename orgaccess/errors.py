@@ -11,7 +11,7 @@ against the classes by ``tests/test_errors_tree.py``):
     ├── InvalidIdError               (also ValueError)   bad id text
     │   └── InvalidEntityPathError                        bad entity path text
     ├── InvalidTimeError             (also ValueError)   no usable instant (text, datetime)
-    ├── PolicyDocumentError          (also ValueError)   an SCP document AWS would reject
+    ├── PolicyDocumentError          (also ValueError)   an SCP document failing the parser's checks
     ├── SnapshotError                (also ValueError)   an invalid snapshot; ``.problems``
     ├── UnknownEntityError           (also LookupError)  an id that is not in the organization
     ├── UnknownPolicyError           (also LookupError)  a policy id that is not in the organization
@@ -116,7 +116,9 @@ class InvalidEntityPathError(InvalidIdError):
 
 
 class PolicyDocumentError(OrgAccessError, ValueError):
-    """An SCP document that AWS would reject; names the statement and field.
+    """An SCP document that fails the parser's checks (the list is in
+    ``docs/reference/errors.md``, "What the SCP parser checks"; not everything AWS
+    rejects is checked); names the statement and field.
 
     ``problems`` lists every problem found (location = the statement and field).
     """

@@ -179,3 +179,20 @@ def test_documented_message_is_the_message_printed(row: str) -> None:
     template = documented_messages()[row]
     message = TRIGGERS[row]()
     assert matches(template, message), (template, message)
+
+
+def test_decisions_names_the_errors_the_iam_model_documents_per_operation() -> None:
+    """decisions.md's "**AWS:** documents ..." sentence on jobs names, for each operation,
+    exactly the error codes and HTTP statuses of botocore's IAM model."""
+    botocore_session = pytest.importorskip("botocore.session")
+    model = botocore_session.get_session().get_service_model("iam")
+    text = (ERRORS_MD.parent.parent / "explanation" / "decisions.md").read_text(encoding="utf-8")
+    sentence = text[text.index("**AWS:** documents one error per operation") :]
+    sentence = sentence[: sentence.index("; and that")]
+    documented = set(re.findall(r"`(\w+)` \(HTTP (\d+)\) for `(\w+)`", sentence))
+    modelled = {
+        (error.metadata["error"]["code"], str(error.metadata["error"]["httpStatusCode"]), name)
+        for name in ("GenerateOrganizationsAccessReport", "GetOrganizationsAccessReport")
+        for error in model.operation_model(name).error_shapes
+    }
+    assert documented == modelled

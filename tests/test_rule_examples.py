@@ -7,11 +7,16 @@ the CI profile's fixed draws. These examples catch a mutant on any run.
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from orgaccess.engine.report import PolicyScope, ReportOptions, build_report
+from orgaccess.formats._ingest import SkipReason
+from orgaccess.formats.activity import read_activity
+from orgaccess.formats.cloudtrail import read_cloudtrail
 from orgaccess.model.catalog import ServiceCatalog
 from orgaccess.model.events import AccessEvent, ActivityIndex
 from orgaccess.model.organization import FULL_AWS_ACCESS_ID, OrganizationBuilder
@@ -100,3 +105,54 @@ def test_tie_at_the_earlier_instant_gives_the_smallest_region_whatever_the_input
     assert row.region == "ap-south-1"
     assert str(row.entity_path) == f"{ORG}/{ROOT}/{OU}/{IN_OU[0]}"
     assert row.total_authenticated_entities == 1
+
+
+# -- ActivityIndex(until=t): what its docstring says ----------------------------------------
+
+
+def test_index_until_is_exact_at_until_and_blind_after_it() -> None:
+    """until=t: a report created at t equals one over every attempt; a report created
+    later misses the attempts after t (the service shows as not used), as documented."""
+    org = root_only_policy_organization().build()
+    t = NOW - timedelta(days=10)
+    events = [
+        AccessEvent(account_id=IN_OU[0], service_namespace="s3", region="eu-west-1", time=t),
+        AccessEvent(account_id=IN_OU[1], service_namespace="ec2", region="eu-west-1", time=NOW),
+    ]
+    path = f"{ORG}/{ROOT}/{OU}"
+    until = ActivityIndex(events, until=t)
+    assert until.after_until == 1
+    full = ActivityIndex(events, keep_history=True)
+    at_t = build_report(org, until, path, created=t, catalog=CATALOG)
+    assert at_t.details == build_report(org, full, path, created=t, catalog=CATALOG).details
+    later = build_report(org, until, path, created=NOW, catalog=CATALOG)
+    assert later.detail("ec2").total_authenticated_entities == 0
+    assert build_report(org, full, path, created=NOW, catalog=CATALOG).detail("ec2").used
+
+
+# -- known_namespaces=None is the default catalog, in every reader ---------------------------
+
+
+def test_readers_skip_services_outside_the_default_catalog_by_default(tmp_path: Path) -> None:
+    """Without known_namespaces, read_cloudtrail and read_activity check namespaces
+    against the default catalog: notaservice is UNKNOWN_SERVICE, s3 is counted."""
+    record = {
+        "eventTime": "2026-10-01T12:00:00Z",
+        "awsRegion": "eu-west-1",
+        "userIdentity": {"type": "IAMUser", "accountId": IN_OU[0]},
+    }
+    records = [
+        {**record, "eventSource": "s3.amazonaws.com"},
+        {**record, "eventSource": "notaservice.amazonaws.com"},
+    ]
+    log = tmp_path / "trail.json"
+    log.write_text(json.dumps({"Records": records}), encoding="utf-8")
+
+    ingest = read_cloudtrail(log)
+    assert [e.service_namespace for e in ingest] == ["s3"]
+    assert ingest.summary.skipped[SkipReason.UNKNOWN_SERVICE] == 1
+    assert dict(ingest.summary.unknown_sources) == {"notaservice.amazonaws.com": 1}
+
+    load = read_activity([log])
+    assert load.cloudtrail.counted == 1
+    assert load.cloudtrail.skipped[SkipReason.UNKNOWN_SERVICE] == 1
