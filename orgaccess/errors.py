@@ -1,14 +1,17 @@
 """Every error orgaccess raises, each with one meaning.
 
 One base class, :class:`OrgAccessError`, with a ``code`` attribute that holds
-the AWS error code where one applies (``None`` otherwise)::
+the AWS error code where one applies (``None`` otherwise). The tree (checked
+against the classes by ``tests/test_errors_tree.py``):
+
+.. code-block:: text
 
     OrgAccessError
     ├── ConfigurationError           (also ValueError)   a bad option value (tracking_days=-1, ...)
     ├── InvalidIdError               (also ValueError)   bad id text
     │   └── InvalidEntityPathError                        bad entity path text
     ├── InvalidTimeError             (also ValueError)   no usable instant (text, datetime)
-    ├── PolicyDocumentError          (also ValueError)   an SCP document AWS would reject
+    ├── PolicyDocumentError          (also ValueError)   an SCP document failing the parser's checks
     ├── SnapshotError                (also ValueError)   an invalid snapshot; ``.problems``
     ├── UnknownEntityError           (also LookupError)  an id that is not in the organization
     ├── UnknownPolicyError           (also LookupError)  a policy id that is not in the organization
@@ -25,6 +28,7 @@ the AWS error code where one applies (``None`` otherwise)::
     ├── WaiterError                                      a waiter gave up (``reason``)
     ├── ReportFailedError                                a report AWS would end as a FAILED job
     ├── SearchLimitError                                 a resource search reached its step bound
+    ├── JobInProgressError                               a job's report asked for before it is due
     ├── ChangeSetError               (also ValueError)   SCP edits AWS would refuse; ``.problems``
     └── ServiceError                                     an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
@@ -41,6 +45,7 @@ command line does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import ClassVar, Final
 
@@ -54,6 +59,7 @@ __all__ = [
     "EventError",
     "IngestError",
     "IngestIncompleteError",
+    "JobInProgressError",
     "InvalidEntityPathError",
     "InvalidIdError",
     "InvalidTimeError",
@@ -112,7 +118,9 @@ class InvalidEntityPathError(InvalidIdError):
 
 
 class PolicyDocumentError(OrgAccessError, ValueError):
-    """An SCP document that AWS would reject; names the statement and field.
+    """An SCP document that fails the parser's checks (the list is in
+    ``docs/reference/errors.md``, "What the SCP parser checks"; not everything AWS
+    rejects is checked); names the statement and field.
 
     ``problems`` lists every problem found (location = the statement and field).
     """
@@ -218,6 +226,22 @@ class ReportFailedError(OrgAccessError):
         super().__init__(f"{FAILURE_MESSAGES[code]} ({detail})", code=code)
         self.aws_message = FAILURE_MESSAGES[code]
         self.detail = detail
+
+
+class JobInProgressError(OrgAccessError):
+    """A job's report was asked for while ``get_organizations_access_report`` still says
+    ``IN_PROGRESS`` (``code`` ``IN_PROGRESS``); ``job_id`` and ``completes`` say which job
+    and when it is due."""
+
+    code = "IN_PROGRESS"
+
+    def __init__(self, job_id: str, completes: datetime) -> None:
+        super().__init__(
+            f"Job {job_id} is IN_PROGRESS until {completes.isoformat()}; "
+            "its report exists once the job is COMPLETED"
+        )
+        self.job_id = job_id
+        self.completes = completes
 
 
 class MissingExtraError(OrgAccessError, ImportError):

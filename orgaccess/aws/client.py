@@ -2,11 +2,22 @@
 
 :class:`ReportClient` answers the two IAM operations the way AWS does
 (semantics sections 5 to 8), so code that calls boto3's IAM client can be
-tested against it::
+tested against it:
 
-    client = ReportClient(org, events, clock=fixed_clock)
-    job = client.generate_organizations_access_report(EntityPath=path)
-    report = client.get_organizations_access_report(JobId=job["JobId"])
+>>> from datetime import UTC, datetime
+>>> from orgaccess import AccessEvent, ServiceCatalog, example_organization
+>>> now = datetime(2026, 11, 1, tzinfo=UTC)
+>>> catalog = ServiceCatalog.from_mapping({"s3": {"actions": ["GetObject"]},
+...                                        "ec2": {"actions": ["RunInstances"]}})
+>>> events = [AccessEvent(account_id="777788889999", service_namespace="s3",
+...                       region="eu-west-1", time=datetime(2026, 10, 1, tzinfo=UTC))]
+>>> client = ReportClient(example_organization(), events, clock=lambda: now, catalog=catalog)
+>>> job = client.generate_organizations_access_report(EntityPath="o-exampleorg1/r-ex12")
+>>> report = client.get_organizations_access_report(JobId=job["JobId"])
+>>> report["JobStatus"], report["NumberOfServicesAccessible"], report["NumberOfServicesNotAccessed"]
+('COMPLETED', 2, 1)
+>>> [(d["ServiceNamespace"], d["TotalAuthenticatedEntities"]) for d in report["AccessDetails"]]
+[('ec2', 0), ('s3', 1)]
 
 Several principals share one set of jobs: :meth:`ReportClient.as_caller`
 returns a client bound to another caller over the same jobs, so the owner
@@ -36,6 +47,7 @@ from ..engine.report import Report, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
 from ..errors import (
     InvalidIdError,
+    JobInProgressError,
     OrgAccessError,
     PaginationError,
     ReportFailedError,
@@ -281,9 +293,9 @@ class ReportClient:
         if self.caller_account != org.management_account_id:
             raise ServiceError(
                 "AccessDenied",
-                f"User: {self.caller} is not authorized to perform: iam:{operation}: "
-                f"the caller must be in the management account {org.management_account_id} "
-                f"of organization {org.id}",
+                f"User: {self.caller} is not authorized to perform: iam:{operation} "
+                f"(the caller must be in the management account {org.management_account_id} "
+                f"of organization {org.id})",
             )
 
     # -- GenerateOrganizationsAccessReport ------------------------------------
@@ -431,11 +443,28 @@ class ReportClient:
         return job
 
     def report_of(self, job_id: str) -> Report:
-        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller."""
-        job = self._job(job_id)
-        if job.report is None:
-            assert job.failure is not None
+        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller.
+
+        It fails where ``get_organizations_access_report(JobId=job_id)`` gives no
+        report, with the same checks in the same order: a bad ``job_id`` is
+        ``ValidationError``, a caller outside the management account
+        ``AccessDenied``, a job that is not this caller's ``NoSuchEntity`` (each
+        raised as ``get`` raises it, a ``ServiceError`` that is also botocore's
+        ``ClientError``); a job that ``get`` shows ``IN_PROGRESS`` raises
+        :class:`~orgaccess.errors.JobInProgressError` (even one that will fail),
+        and a ``FAILED`` job its :class:`~orgaccess.errors.ReportFailedError`.
+        """
+        try:
+            validate(GET, {"JobId": job_id})
+            self._require_management(GET)
+            job = self._job(job_id)
+        except ServiceError as exc:
+            raise typed(exc, GET) from None
+        if self._store.now() < job.completes:
+            raise JobInProgressError(job.job_id, job.completes)
+        if job.failure is not None:
             raise job.failure
+        assert job.report is not None
         return job.report
 
     # -- boto3 conventions ------------------------------------------------------

@@ -4,10 +4,11 @@ Each subcommand is a module of :mod:`orgaccess.cli.commands` providing
 ``add_parser(subparsers) -> argparse.ArgumentParser`` (its options, help,
 description and example) and ``run(args, stdout, stderr) -> int`` (the work;
 returns the exit code). :data:`COMMANDS` lists them in help order, so
-registering a new command is two lines::
+registering a new command is two lines: import its module here and add it
+to the tuple.
 
-    from .commands import impact
-    COMMANDS = (..., impact)
+>>> [command.__name__.rsplit(".", 1)[1] for command in COMMANDS]
+['snapshot', 'tree', 'validate', 'report', 'unused', 'explain', 'impact', 'serve', 'demo']
 
 Everything else is shared: :mod:`~orgaccess.cli._args` (options and value
 checks), :mod:`~orgaccess.cli._inputs` (snapshot, entity and activity,

@@ -3,9 +3,24 @@
 :func:`read_cloudtrail` takes log files and directories and returns a
 :class:`CloudTrailIngest`; iterating it yields one
 :class:`~orgaccess.model.events.AccessEvent` per counted record. After a full pass,
-:attr:`CloudTrailIngest.summary` says what happened to every record::
+:attr:`CloudTrailIngest.summary` says what happened to every record
+(``counted + sum(skipped.values()) == records_read``):
 
-    counted + sum(skipped.values()) == records_read
+>>> import json, pathlib, tempfile
+>>> record = {"eventSource": "s3.amazonaws.com", "eventTime": "2026-10-01T12:00:00Z",
+...           "awsRegion": "eu-west-1",
+...           "userIdentity": {"type": "IAMUser", "accountId": "777788889999"}}
+>>> service = {**record, "userIdentity": {"type": "AWSService"}}
+>>> with tempfile.TemporaryDirectory() as scratch:
+...     log = pathlib.Path(scratch, "trail.json")
+...     _ = log.write_text(json.dumps({"Records": [record, service]}))
+...     ingest = read_cloudtrail(log, known_namespaces=frozenset({"s3"}))
+...     events = list(ingest)
+>>> [(e.account_id, e.service_namespace, e.region) for e in events]
+[(AccountId('777788889999'), 's3', 'eu-west-1')]
+>>> summary = ingest.summary
+>>> summary.records_read, summary.counted, summary.skipped_total
+(2, 1, 1)
 
 Inputs
 ------

@@ -1,7 +1,9 @@
 """Read aggregated activity rows (Athena, Spark, DuckDB results) into an activity index.
 
 An organization trail is usually queried with SQL rather than read file by
-file, e.g. in Athena::
+file, e.g. in Athena:
+
+.. code-block:: sql
 
     SELECT useridentity.accountid AS account_id, eventsource, awsregion AS region,
            max(eventtime) AS last_attempt

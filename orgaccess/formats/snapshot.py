@@ -1,7 +1,9 @@
 """Organization snapshots: the JSON shapes of the AWS Organizations API, read and written.
 
 A snapshot is one JSON object whose parts are what ``aws organizations ...``
-returns, so that one can be assembled from the CLI's output::
+returns, so that one can be assembled from the CLI's output:
+
+.. code-block:: json
 
     {
       "Organization": {"Id": "o-a1b2c3d4e5", "MasterAccountId": "111111111111",

