@@ -33,9 +33,29 @@ from .snapshot import (
     load_organization,
     to_snapshot,
 )
+from .store import (
+    SCHEMA_VERSION,
+    STORE_APPLICATION_ID,
+    ActivityStore,
+    FileChange,
+    StoredFile,
+    StoreInfo,
+    StoreIngest,
+    StoreLoad,
+    StorePrune,
+)
 
 __all__ = [
     "ActivityLoad",
+    "ActivityStore",
+    "FileChange",
+    "SCHEMA_VERSION",
+    "STORE_APPLICATION_ID",
+    "StoreInfo",
+    "StoreIngest",
+    "StoreLoad",
+    "StorePrune",
+    "StoredFile",
     "CHUNK_CHARS",
     "CloudTrailIngest",
     "EVENT_SOURCE_NAMESPACES",
