@@ -67,7 +67,6 @@ from typing import Any, Final
 
 import attrs
 
-from .. import __version__
 from .._time import ensure_utc, format_instant
 from ..errors import (
     ActivityHorizonError,
@@ -409,6 +408,15 @@ def _accept_activity_name(name: str) -> bool:
     return name.lower().removesuffix(".gz").endswith(_ACTIVITY_SUFFIXES)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("orgaccess")
+    except PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "unknown"
+
+
 def _now_text() -> str:
     return format_instant(datetime.now(UTC))
 
@@ -506,7 +514,7 @@ class ActivityStore:
                 pass
             raise StoreError(
                 f"{path}: activity store schema version {version} (made by {created_by}); "
-                f"orgaccess {__version__} reads version {SCHEMA_VERSION}: ingest the logs into "
+                f"orgaccess {_version()} reads version {SCHEMA_VERSION}: ingest the logs into "
                 "a new store; this one is left as it is"
             )
 
@@ -531,7 +539,7 @@ class ActivityStore:
                             db.execute(statement)
                     db.executemany(
                         "INSERT INTO meta (key, value) VALUES (?, ?)",
-                        [("created_by", __version__), ("created_at", _now_text())],
+                        [("created_by", _version()), ("created_at", _now_text())],
                     )
             cls._check_identity(path, db)
             db.execute("PRAGMA foreign_keys = ON")
