@@ -130,11 +130,16 @@ def add_evaluation(p: argparse.ArgumentParser) -> None:
 def add_activity(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--events",
-        required=True,
         nargs="+",
+        default=[],
         metavar="PATH",
         help="CloudTrail files/directories (.json, .json.gz, lookup-events output) and "
         "aggregated-row files (.csv, .jsonl)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="ACTIVITY.db",
+        help="an activity store made by 'orgaccess ingest', in place of or with --events",
     )
     p.add_argument(
         "--as-of",

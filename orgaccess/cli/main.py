@@ -31,13 +31,26 @@ from typing import NoReturn, TextIO
 from .. import __version__
 from ..errors import OrgAccessError
 from ._args import CliError, UsageError
-from .commands import demo, explain, impact, report, serve, snapshot, tree, unused, validate
+from .commands import demo, explain, impact, ingest, report, serve, snapshot, tree, unused, validate
+from .commands import store as store_command
 from .exitcodes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``orgaccess --help`` lists them.
-COMMANDS = (snapshot, tree, validate, report, unused, explain, impact, serve, demo)
+COMMANDS = (
+    snapshot,
+    tree,
+    validate,
+    ingest,
+    store_command,
+    report,
+    unused,
+    explain,
+    impact,
+    serve,
+    demo,
+)
 
 Runner = Callable[[argparse.Namespace, TextIO, TextIO], int]
 

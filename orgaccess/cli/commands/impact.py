@@ -34,7 +34,7 @@ import html
 import json
 import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from ..._time import format_instant
@@ -56,6 +56,7 @@ from ...model.events import ActivityIndex
 from ...model.ids import PolicyId
 from .._args import CliError, UsageError, add_evaluation, add_org, day_count, parse_time
 from .._inputs import load_org
+from .._store import add_store, check_sources, load_store
 from ..exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_NO_ACTIVITY,
@@ -77,14 +78,23 @@ def _iso(value: datetime) -> str:
 
 
 def _load_activity(
-    paths: Sequence[str], until: datetime, catalog: ServiceCatalog, stderr: TextIO
+    paths: Sequence[str],
+    until: datetime,
+    catalog: ServiceCatalog,
+    stderr: TextIO,
+    store: str | None = None,
+    window_days: int = 0,
 ) -> ActivityIndex:
     for path in paths:
         if not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
-    load = read_activity(
-        paths, known_namespaces=catalog.namespaces, index=ActivityIndex(until=until)
-    )
+    index = ActivityIndex(until=until)
+    if store is not None:
+        start = until - timedelta(days=window_days)
+        index = load_store(store, as_of=until, window_start=start, stderr=stderr).index
+        if not paths:
+            return index
+    load = read_activity(paths, known_namespaces=catalog.namespaces, index=index)
     stderr.write(
         f"activity: {load.cloudtrail.records_read} CloudTrail records read, "
         f"{load.cloudtrail.counted} counted; {load.rows.records_read} aggregated rows read, "
@@ -416,6 +426,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     Everything that needs no logs is checked before any is read: the edits'
     form, the snapshot, and the edits against the organization (AWS's refusals).
     """
+    check_sources(args)
     changes = changes_from(getattr(args, "steps", None) or [])
     if not changes:
         raise UsageError("give at least one change (--attach, --detach, --replace, --move)")
@@ -427,7 +438,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_BAD_INPUT
     catalog = default_catalog()
     now: datetime = args.as_of or datetime.now(UTC)
-    index = _load_activity(args.events, now, catalog, stderr)
+    index = _load_activity(args.events, now, catalog, stderr, args.store, args.window_days)
     try:
         result = impact(
             org,
@@ -487,12 +498,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_org(p)
     p.add_argument(
         "--events",
-        required=True,
         nargs="+",
+        default=[],
         metavar="PATH",
         help="CloudTrail files/directories (.json, .json.gz) and aggregated-row files "
         "(.csv, .jsonl)",
     )
+    add_store(p)
     edits = p.add_argument_group("changes (applied in the order given; each may repeat)")
     edits.add_argument(
         "--attach",
