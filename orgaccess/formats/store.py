@@ -1001,7 +1001,7 @@ class ActivityStore:
         )
         size = sum(
             os.path.getsize(p)
-            for p in (self.path, self.path + "-wal", self.path + "-shm")
+            for p in (self.path, self.path + "-wal")
             if os.path.exists(p)
         )
         return StoreInfo(
