@@ -182,7 +182,7 @@ def test_a_creation_time_inside_a_file_that_changed_is_an_error_not_a_guess(
     ingest(db, [path])
     write_log(path, [record(ACCOUNTS[1], "ec2.amazonaws.com", "eu-west-1", T0)])
     with ActivityStore.open(db, readonly=True) as store:
-        with pytest.raises(ActivityHorizonError, match="b.json.*changed"):
+        with pytest.raises(ActivityHorizonError, match=r"b\.json.*changed"):
             store.index(T0 + timedelta(minutes=1))
         assert store.index(T0 + timedelta(minutes=5)).get(ACCOUNTS[0], "s3") is not None
     path.unlink()
@@ -279,7 +279,8 @@ def test_a_touched_file_with_the_same_content_is_not_read_again(tmp_path: Path) 
     ingest(db, [path])
     os.utime(path, ns=(10**18, 10**18))
     result = ingest(db, [path])
-    assert result.files_read == 0 and result.files_unchanged == 1  # type: ignore[attr-defined]
+    assert result.files_read == 0  # type: ignore[attr-defined]
+    assert result.files_unchanged == 1  # type: ignore[attr-defined]
 
 
 def test_other_reading_options_read_a_file_again(tmp_path: Path) -> None:
@@ -351,9 +352,11 @@ def test_a_writer_that_holds_the_lock_makes_another_wait_then_fail_clearly(tmp_p
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with ActivityStore.open(path, busy_timeout=0.2) as store:
-            with pytest.raises(StoreBusyError, match="busy.*another orgaccess ingest"):
-                store.ingest([log])
+        with (
+            ActivityStore.open(path, busy_timeout=0.2) as store,
+            pytest.raises(StoreBusyError, match=r"busy.*another orgaccess ingest"),
+        ):
+            store.ingest([log])
     finally:
         holder.execute("ROLLBACK")
         holder.close()
