@@ -55,6 +55,7 @@ store, or a store of another schema version, is
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -520,42 +521,53 @@ class ActivityStore:
 
     @classmethod
     def _create(cls, path: str, busy_timeout: float) -> ActivityStore:
+        """Build a new store beside ``path``, then link it into place unless one appeared.
+
+        Two processes creating the same store at once: one link wins, the
+        other opens the winner's store; neither sees a half-made file.
+        """
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
             raise StoreError(f"{path}: directory {directory} does not exist")
-        uri = "file:" + _quote_uri(path) + "?mode=rwc"
-        db = sqlite3.connect(
-            uri, uri=True, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
+        tmp = f"{path}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
         try:
-            db.execute("PRAGMA journal_mode = WAL")
-            with _Transaction(db, path):
-                # Another process may have created it between our check and now.
-                if db.execute("PRAGMA application_id").fetchone()[0] == 0:
-                    db.execute(f"PRAGMA application_id = {STORE_APPLICATION_ID}")
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                    db.executemany(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)",
-                        [("created_by", _version()), ("created_at", _now_text())],
-                    )
-            cls._check_identity(path, db)
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA synchronous = NORMAL")
-        except BaseException:
-            db.close()
-            raise
-        return cls(path, db, readonly=False)
+            db = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("BEGIN IMMEDIATE")
+                db.execute(f"PRAGMA application_id = {STORE_APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [("created_by", _version()), ("created_at", _now_text())],
+                )
+                db.execute("COMMIT")
+            finally:
+                db.close()
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+            except OSError:  # no hard links here: a rename, unless the store appeared
+                if not os.path.exists(path):
+                    os.replace(tmp, path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot create the activity store: {exc}") from None
+        finally:
+            for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+        return cls.open(path, busy_timeout=busy_timeout)
 
     def close(self) -> None:
         """Close the connection (the store stays on disk)."""
         if not self.readonly:
-            try:  # fold the write-ahead log back into the file when no one else reads it
+            # fold the write-ahead log back into the file when no one else reads it
+            with contextlib.suppress(sqlite3.Error):
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
         self._db.close()
 
     def __enter__(self) -> ActivityStore:

@@ -46,7 +46,11 @@ orgaccess store prune --store activity.db --before 2024-01-01
     prune = actions.add_parser("prune", help="drop the attempts before a date")
     prune.add_argument("--store", required=True, metavar="ACTIVITY.db", help="the activity store")
     prune.add_argument(
-        "--before", required=True, type=parse_time, metavar="DATE", help="ISO 8601 date or time"
+        "--before",
+        required=True,
+        type=_date_or_time,
+        metavar="DATE",
+        help="ISO 8601 date (midnight UTC) or time",
     )
     prune.add_argument(
         "--force",
@@ -55,6 +59,14 @@ orgaccess store prune --store activity.db --before 2024-01-01
         "with the default tracking period would need those attempts)",
     )
     return p
+
+
+def _date_or_time(text: str) -> datetime:
+    """A date (midnight UTC) or an ISO 8601 time."""
+    text = text.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        text += "T00:00:00Z"
+    return parse_time(text)
 
 
 def info_json(info: StoreInfo) -> dict[str, Any]:
