@@ -279,7 +279,7 @@ def test_two_ingests_at_once_neither_corrupt_nor_double_count(work: Path) -> Non
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=120) for p in processes]

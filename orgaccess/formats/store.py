@@ -1011,11 +1011,7 @@ class ActivityStore:
         services = tuple(
             r[0] for r in db.execute("SELECT DISTINCT namespace FROM bucket ORDER BY 1")
         )
-        size = sum(
-            os.path.getsize(p)
-            for p in (self.path, self.path + "-wal")
-            if os.path.exists(p)
-        )
+        size = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
         return StoreInfo(
             path=self.path,
             schema_version=SCHEMA_VERSION,

@@ -30,7 +30,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "or changed files; a changed file's earlier contribution is replaced. Reports then "
         "take --store instead of re-reading the logs.",
         examples="""
-orgaccess ingest --store activity.db --events trail/   # after: aws s3 sync s3://BUCKET/AWSLogs/ trail/
+orgaccess ingest --store activity.db --events trail/   # after aws s3 sync s3://B/AWSLogs trail/
 orgaccess report --org org.json --store activity.db --entity r-f6g7
 """,
     )
