@@ -119,7 +119,16 @@ def cli_ingest(store: Path, trail: Path) -> tuple[float, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "orgaccess", "ingest", "--store", str(store), "--events", str(trail)],
+        [
+            sys.executable,
+            "-m",
+            "orgaccess",
+            "ingest",
+            "--store",
+            str(store),
+            "--events",
+            str(trail),
+        ],  # noqa: E501
         capture_output=True,
         text=True,
         check=True,
