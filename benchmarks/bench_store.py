@@ -128,7 +128,7 @@ def cli_ingest(store: Path, trail: Path) -> tuple[float, str]:
             str(store),
             "--events",
             str(trail),
-        ],  # noqa: E501
+        ],
         capture_output=True,
         text=True,
         check=True,
