@@ -21,6 +21,8 @@ against the classes by ``tests/test_errors_tree.py``):
     │   └── ActivityHorizonError                          a report needs a dropped attempt
     ├── IngestError                  (also ValueError)   unreadable activity input (strict mode)
     ├── IngestIncompleteError        (also RuntimeError) a summary asked for before a pass ended
+    ├── StoreError                                       an activity store that cannot be used
+    │   └── StoreBusyError                                another process holds the store's lock
     ├── ShapeError                   (also ValueError)   a dict that is not the AWS shape expected
     ├── MissingExtraError            (also ImportError)  an optional extra is not installed
     ├── PaginationError              (also ValueError)   a bad PaginationConfig / StartingToken,
@@ -73,6 +75,8 @@ __all__ = [
     "ServiceError",
     "ShapeError",
     "SnapshotError",
+    "StoreBusyError",
+    "StoreError",
     "UnknownEntityError",
     "UnknownPolicyError",
     "UnknownServiceError",
@@ -194,6 +198,14 @@ class IngestError(OrgAccessError, ValueError):
 
 class IngestIncompleteError(OrgAccessError, RuntimeError):
     """A summary was asked for before a full pass over the input finished."""
+
+
+class StoreError(OrgAccessError):
+    """An activity store that cannot be used: not a store, another schema version, corrupt."""
+
+
+class StoreBusyError(StoreError):
+    """Another process kept the activity store locked longer than the busy timeout."""
 
 
 class ShapeError(OrgAccessError, ValueError):

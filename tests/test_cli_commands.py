@@ -18,6 +18,8 @@ COMMAND_NAMES = [
     "snapshot",
     "tree",
     "validate",
+    "ingest",
+    "store",
     "report",
     "unused",
     "explain",

@@ -135,11 +135,16 @@ def add_evaluation(p: argparse.ArgumentParser) -> None:
 def add_activity(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--events",
-        required=True,
         nargs="+",
+        default=[],
         metavar="PATH",
         help="CloudTrail files/directories (delivered logs, lookup-events output, one record "
         "per line; plain or gzipped) and aggregated-row files (.csv, .jsonl)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="ACTIVITY.db",
+        help="an activity store made by 'orgaccess ingest', in place of or with --events",
     )
     p.add_argument(
         "--as-of",

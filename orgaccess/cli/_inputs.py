@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import attrs
@@ -182,6 +182,9 @@ def full_report(client: ReportClient, request: Request, sort_key: str) -> dict[s
 
 def prepare(args: argparse.Namespace) -> Request:
     """Check every argument of ``report`` / ``unused`` that needs no logs; raise before reading."""
+    from ._store import check_sources
+
+    check_sources(args)
     for path in args.events:
         if not os.path.exists(path):
             raise CliError(f"--events {path}: no such file or directory")
@@ -319,10 +322,34 @@ def read_activity(
     catalog: ServiceCatalog,
     stderr: TextIO,
     namespace_map: Mapping[str, str | None] | None = None,
+    store: str | None = None,
+    tracking_days: int = 0,
 ) -> tuple[ActivityIndex, ActivitySpan]:
-    """Read the logs into an index (attempts after ``as_of`` left out) and describe them."""
-    index = ActivityIndex(until=as_of)
+    """Read the logs (and ``store``) into an index (attempts after ``as_of`` left out)."""
     span = _Span(as_of)
+    stored = None
+    if store is not None:
+        from ._store import load_store
+
+        stored = load_store(
+            store, as_of=as_of, window_start=as_of - timedelta(days=tracking_days), stderr=stderr
+        )
+        index = stored.index
+        for seen in (stored.earliest, stored.latest):
+            if seen is not None:
+                span.see(seen)
+        if not paths:
+            return index, ActivitySpan(
+                records_read=stored.records_read,
+                rows_read=stored.rows_read,
+                counted=stored.counted,
+                after_as_of=stored.after_until,
+                earliest=span.earliest,
+                latest=span.latest,
+                unknown_sources=dict(stored.unknown_sources),
+            )
+    else:
+        index = ActivityIndex(until=as_of)
     progress = _Progress(stderr)
     trail = [p for p in paths if not is_rows_file(p)]
     row_files = [p for p in paths if is_rows_file(p)]
@@ -349,12 +376,16 @@ def read_activity(
         index.add_last_access(account, namespace, last.time, last.region)
     after = index.after_until + rows_index.after_until
     write_activity_summary(stderr, trail_summary, rows, after=after)
+    unknown = _unknown_sources(trail_summary, rows)
+    if stored is not None:
+        for name, n in stored.unknown_sources.items():
+            unknown[name] = unknown.get(name, 0) + n
     return index, ActivitySpan(
-        records_read=trail_summary.records_read,
-        rows_read=rows.records_read,
-        counted=trail_summary.counted + rows.counted,
-        after_as_of=after,
+        records_read=trail_summary.records_read + (stored.records_read if stored else 0),
+        rows_read=rows.records_read + (stored.rows_read if stored else 0),
+        counted=trail_summary.counted + rows.counted + (stored.counted if stored else 0),
+        after_as_of=after + (stored.after_until if stored else 0),
         earliest=span.earliest,
         latest=span.latest,
-        unknown_sources=_unknown_sources(trail_summary, rows),
+        unknown_sources=unknown,
     )

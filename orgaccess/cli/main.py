@@ -7,8 +7,9 @@ returns the exit code). :data:`COMMANDS` lists them in help order, so
 registering a new command is two lines: import its module here and add it
 to the tuple.
 
->>> [command.__name__.rsplit(".", 1)[1] for command in COMMANDS]
-['snapshot', 'tree', 'validate', 'report', 'unused', 'explain', 'impact', 'serve', 'demo']
+>>> [command.__name__.rsplit(".", 1)[1] for command in COMMANDS]  # doctest: +NORMALIZE_WHITESPACE
+['snapshot', 'tree', 'validate', 'ingest', 'store', 'report', 'unused', 'explain', 'impact',
+ 'serve', 'demo']
 
 Everything else is shared: :mod:`~orgaccess.cli._args` (options and value
 checks), :mod:`~orgaccess.cli._inputs` (snapshot, entity and activity,
@@ -32,13 +33,26 @@ from typing import NoReturn, TextIO
 from .. import __version__
 from ..errors import OrgAccessError
 from ._args import CliError, UsageError
-from .commands import demo, explain, impact, report, serve, snapshot, tree, unused, validate
+from .commands import demo, explain, impact, ingest, report, serve, snapshot, tree, unused, validate
+from .commands import store as store_command
 from .exitcodes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``orgaccess --help`` lists them.
-COMMANDS = (snapshot, tree, validate, report, unused, explain, impact, serve, demo)
+COMMANDS = (
+    snapshot,
+    tree,
+    validate,
+    ingest,
+    store_command,
+    report,
+    unused,
+    explain,
+    impact,
+    serve,
+    demo,
+)
 
 Runner = Callable[[argparse.Namespace, TextIO, TextIO], int]
 

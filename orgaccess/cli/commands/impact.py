@@ -34,7 +34,7 @@ import html
 import json
 import os
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from ..._time import format_instant
@@ -65,6 +65,7 @@ from .._args import (
     parse_time,
 )
 from .._inputs import load_org, write_activity_summary
+from .._store import add_store, check_sources, load_store
 from ..exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_NO_ACTIVITY,
@@ -91,14 +92,22 @@ def _load_activity(
     catalog: ServiceCatalog,
     stderr: TextIO,
     namespace_map: Mapping[str, str | None] | None = None,
+    store: str | None = None,
+    window_days: int = 0,
 ) -> ActivityIndex:
     for path in paths:
         if not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+    index = ActivityIndex(until=until)
+    if store is not None:
+        start = until - timedelta(days=window_days)
+        index = load_store(store, as_of=until, window_start=start, stderr=stderr).index
+        if not paths:
+            return index
     load = read_activity(
         paths,
         known_namespaces=catalog.namespaces,
-        index=ActivityIndex(until=until),
+        index=index,
         namespace_map=namespace_map,
     )
     write_activity_summary(stderr, load.cloudtrail, load.rows, after=load.after_until)
@@ -425,6 +434,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     Everything that needs no logs is checked before any is read: the edits'
     form, the snapshot, and the edits against the organization (AWS's refusals).
     """
+    check_sources(args)
     changes = changes_from(getattr(args, "steps", None) or [])
     if not changes:
         raise UsageError("give at least one change (--attach, --detach, --replace, --move)")
@@ -437,7 +447,9 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"orgaccess: {exc}\n")
         return EXIT_BAD_INPUT
     now: datetime = args.as_of or datetime.now(UTC)
-    index = _load_activity(args.events, now, catalog, stderr, namespace_map)
+    index = _load_activity(
+        args.events, now, catalog, stderr, namespace_map, args.store, args.window_days
+    )
     try:
         result = impact(
             org,
@@ -497,13 +509,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_org(p)
     p.add_argument(
         "--events",
-        required=True,
         nargs="+",
+        default=[],
         metavar="PATH",
         help="CloudTrail files/directories (.json, .json.gz) and aggregated-row files "
         "(.csv, .jsonl)",
     )
     add_namespace_map(p)
+    add_store(p)
     edits = p.add_argument_group("changes (applied in the order given; each may repeat)")
     edits.add_argument(
         "--attach",

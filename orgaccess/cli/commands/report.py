@@ -62,6 +62,8 @@ def compute(args: argparse.Namespace, stderr: TextIO, *, days: int | None = None
         catalog=request.catalog,
         stderr=stderr,
         namespace_map=request.namespace_map,
+        store=args.store,
+        tracking_days=request.options.tracking_days,
     )
     tracking_days = request.options.tracking_days
     empty = emptiness(span, as_of=request.as_of, tracking_days=tracking_days)

@@ -22,6 +22,7 @@ from ...model.catalog import default_catalog
 from ...model.events import ActivityIndex
 from .._args import add_namespace_map, namespace_map_from
 from .._inputs import write_activity_summary
+from .._store import add_store, check_sources, load_store
 from ._help import subparser
 
 __all__ = ["add_parser", "run"]
@@ -77,6 +78,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
         "--events", nargs="*", default=[], metavar="PATH", help="CloudTrail / aggregated rows"
     )
     add_namespace_map(p)
+    add_store(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
     p.add_argument(
@@ -113,7 +115,11 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for path in args.events:
         if not os.path.exists(path):
             raise ConfigurationError(f"--events {path}: no such file or directory")
-    index = ActivityIndex(until=args.clock, keep_history=args.clock is None)
+    if args.store is not None:
+        check_sources(args)
+        index = load_store(args.store, as_of=args.clock, window_start=None, stderr=stderr).index
+    else:
+        index = ActivityIndex(until=args.clock, keep_history=args.clock is None)
     load = read_activity(
         args.events, known_namespaces=catalog.namespaces, index=index, namespace_map=namespace_map
     )
