@@ -103,6 +103,10 @@ class Member:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, int) and value.bit_length() > 256:
+        # str() of a huge int is slow, and refused past 4,300 digits
+        sign = "-" if value < 0 else ""
+        return f"'{sign}<an integer of about {int(value.bit_length() * 0.30103)} digits>'"
     text = str(value)
     return "'" + (text if len(text) <= 80 else text[:77] + "...") + "'"
 

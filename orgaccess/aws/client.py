@@ -35,8 +35,8 @@ from ..engine.evaluation import Evaluator
 from ..engine.report import Report, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
 from ..errors import (
+    ConfigurationError,
     InvalidIdError,
-    OrgAccessError,
     PaginationError,
     ReportFailedError,
     ServiceError,
@@ -221,9 +221,17 @@ class ReportClient:
             raise TypeError(f"organization must be an Organization, got {organization!r}")
         for name, value in (("job_duration", job_duration), ("reuse_window", reuse_window)):
             if not isinstance(value, timedelta) or value < timedelta(0):
-                raise ValueError(f"{name} must be a non-negative timedelta, got {value!r}")
-        if not isinstance(max_concurrent_jobs, int) or max_concurrent_jobs < 1:
-            raise ValueError(f"max_concurrent_jobs must be at least 1, got {max_concurrent_jobs!r}")
+                raise ConfigurationError(
+                    f"{name} must be a non-negative timedelta, got {value!r:.80}"
+                )
+        if (
+            isinstance(max_concurrent_jobs, bool)
+            or not isinstance(max_concurrent_jobs, int)
+            or max_concurrent_jobs < 1
+        ):
+            raise ConfigurationError(
+                f"max_concurrent_jobs must be at least 1, got {max_concurrent_jobs!r:.80}"
+            )
         if isinstance(organizations_read_denied, str):
             raise TypeError("organizations_read_denied must be a collection of principals, not str")
         options = options or ReportOptions()
@@ -335,8 +343,8 @@ class ReportClient:
             )
         job_id = store.id_factory()
         if not isinstance(job_id, str) or len(job_id) != JOB_ID_LENGTH or job_id in store.jobs:
-            raise ValueError(
-                f"id_factory must return new {JOB_ID_LENGTH}-character strings, got {job_id!r}"
+            raise ConfigurationError(
+                f"id_factory must return new {JOB_ID_LENGTH}-character strings, got {job_id!r:.80}"
             )
         report: Report | None = None
         failure: ReportFailedError | None = None
@@ -476,8 +484,9 @@ class ReportClient:
         function that advances the test's clock.
         """
         if waiter_name != WAITER_NAME:
-            raise OrgAccessError(
-                f"Waiter does not exist: {waiter_name!r}; only {WAITER_NAME!r}",
+            # botocore raises ValueError("Waiter does not exist: ..."); this is one too
+            raise ConfigurationError(
+                f"Waiter does not exist: {waiter_name!r:.80}; only {WAITER_NAME!r}",
                 code="UnknownWaiter",
             )
         if sleep is None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -44,6 +43,8 @@ from typing import Any
 import attrs
 
 from ..errors import ConfigurationError
+from ..formats._files import FileReadError, read_regular_file
+from ..formats._jsonstream import loads
 from .client import ReportClient, parse_caller
 from .query import QueryResponse, error_response, handle, new_request_id
 
@@ -58,6 +59,8 @@ __all__ = [
 
 #: The largest request body read, in bytes (the biggest valid request is under 2 KiB).
 DEFAULT_MAX_BODY = 64 * 1024
+#: The largest principals file read.
+MAX_PRINCIPALS_BYTES = 1 << 20
 _FORM = "application/x-www-form-urlencoded"
 _AUTH_RE = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/"
@@ -86,9 +89,8 @@ def load_principals(path: str | os.PathLike[str]) -> tuple[Principal, ...]:
     Every problem is reported at once in a :class:`~orgaccess.errors.ConfigurationError`.
     """
     try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except (OSError, ValueError) as exc:
+        data = loads(read_regular_file(os.fspath(path), MAX_PRINCIPALS_BYTES).decode("utf-8"))
+    except (FileReadError, ValueError) as exc:  # not a readable file, not UTF-8, not JSON
         raise ConfigurationError(f"--principals {path}: {exc}") from None
     problems: list[str] = []
     principals: list[Principal] = []
