@@ -1291,7 +1291,8 @@ def test_file_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     bad = tmp_path / "latin1.json"
     bad.write_bytes(b'{"Organization": "\xe9"}')
     with pytest.raises(
-        SnapshotError, match=r"cannot be read: not UTF-8 text \(invalid continuation byte\) at byte 18"
+        SnapshotError,
+        match=r"cannot be read: not UTF-8 text \(invalid continuation byte\) at byte 18",
     ):
         load_organization(bad)
 
