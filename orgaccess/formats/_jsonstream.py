@@ -48,7 +48,8 @@ MAX_NUMBER_CHARS: Final = 100
 
 _WS = re.compile(r"[ \t\n\r]*")
 _EOL = re.compile(r"\r\n?|\n")
-_STRUCTURE = re.compile(r'["\[\]{}]')
+# a whole string (escapes included), a bracket, or the quote of a string that the buffer cuts
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}"]', re.DOTALL)
 _STRING_STOP = re.compile(r'["\\]')
 _SCALAR_END = re.compile(r"[,\]}\s]")
 _FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\]{0,64})"')
@@ -105,8 +106,8 @@ class ParseStopError(Exception):
 def _value_end(buf: str, pos: int) -> int | None:
     """Where the JSON value starting at ``pos`` ends, judged by brackets and strings only.
 
-    ``None`` when the buffer ends first. Used only after a decode failed, to
-    tell an invalid value from one that is not all read yet.
+    ``None`` when the buffer ends first. Used to tell an invalid value from
+    one that is not all read yet, and a long value that is still incomplete.
     """
     if buf[pos] not in '[{"':
         match = _SCALAR_END.search(buf, pos)
@@ -114,24 +115,17 @@ def _value_end(buf: str, pos: int) -> int | None:
     depth = 0
     i = pos
     while True:
-        match = _STRUCTURE.search(buf, i)
+        match = _TOKEN.search(buf, i)
         if match is None:
             return None
-        char = match.group()
+        token = match.group()
         i = match.end()
-        if char == '"':
-            while True:
-                stop = _STRING_STOP.search(buf, i)
-                if stop is None:
-                    return None
-                if stop.group() == "\\":
-                    i = stop.end() + 1
-                    continue
-                i = stop.end()
-                break
+        if token[0] == '"':
+            if len(token) == 1:  # a string that goes on past the buffer
+                return None
             if depth == 0:
                 return i
-        elif char in "[{":
+        elif token in "[{":
             depth += 1
         else:
             depth -= 1
@@ -237,6 +231,15 @@ class TextStream:
         """Decode the JSON value at the cursor (call :meth:`peek` first)."""
         while True:
             buf, pos = self.buf, self.pos
+            if len(buf) - pos > 2 * CHUNK_CHARS and _value_end(buf, pos) is None:
+                # long and not all read: do not build a partial value just to throw it away
+                if len(buf) - pos > MAX_ELEMENT_CHARS:
+                    self.skip_value()  # raises
+                if self.more():
+                    continue
+                raise ParseStopError(
+                    f"the file ends inside a value starting at {self.where()} (truncated?)"
+                )
             try:
                 obj, end = _DECODER.raw_decode(buf, pos)
             except (json.JSONDecodeError, RecursionError, ValueError) as exc:
@@ -306,15 +309,18 @@ class TextStream:
                 if depth == 0:
                     break
                 continue
-            match = _STRUCTURE.search(buf, i)
+            match = _TOKEN.search(buf, i)
             if match is None:
                 i = len(buf)
                 continue
+            token = match.group()
             i = match.end()
-            char = match.group()
-            if char == '"':
-                in_string = True
-            elif char in "[{":
+            if token[0] == '"':
+                if len(token) == 1:
+                    in_string = True  # the string goes on in the next chunk
+                elif depth == 0:
+                    break
+            elif token in "[{":
                 depth += 1
             else:
                 depth -= 1
