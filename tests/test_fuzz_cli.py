@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from orgaccess.cli.main import build_parser, main
 from orgaccess.formats.snapshot import dump_organization, example_organization
 
-FUZZ = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RUN = ("tree", "validate", "report", "unused", "explain", "impact", "demo")
 PARSE_ONLY = ("serve", "snapshot")
 

@@ -174,3 +174,37 @@ def test_validate_is_ok_on_a_good_snapshot(tmp_path: Path) -> None:
     dump_organization(example_organization(), org)
     code, _, err = _in_process(["validate", "--org", str(org)])
     assert code == EXIT_OK, err
+
+
+@pytest.mark.parametrize("command", ["explain", "report", "impact"])
+def test_a_partition_with_a_separator_is_a_usage_error(command: str, tmp_path: Path) -> None:
+    # found by tests/test_fuzz_cli.py: it escaped from the evaluator as a ValueError
+    org = tmp_path / "org.json"
+    dump_organization(example_organization(), org)
+    argv = {
+        "explain": ["explain", "--org", str(org), "--entity", "r-ex12", "--service", "s3"],
+        "report": ["report", "--org", str(org), "--entity", "r-ex12", "--events", str(tmp_path)],
+        "impact": ["impact", "--org", str(org), "--events", str(tmp_path)],
+    }[command]
+    code, out, err = _in_process([*argv, "--partition", "aws/x"])
+    assert (code, out) == (2, "")
+    assert "'aws/x' is not a partition name" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_non_utf8_policy_file_is_one_line(tmp_path: Path) -> None:
+    org = tmp_path / "org.json"
+    dump_organization(example_organization(), org)
+    fifo = tmp_path / "deny.json"
+    os.mkfifo(fifo)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"Version": "\xe9"}')
+    for policy, message in ((fifo, "not a regular file: a FIFO"), (latin, "not UTF-8 text")):
+        code, _, err = _in_process(
+            ["impact", "--org", str(org), "--events", str(tmp_path),
+             "--attach", str(policy), "--to", "r-ex12"]
+        )  # fmt: skip
+        assert code == EXIT_BAD_INPUT
+        assert f"--attach {policy}: {message}" in err
+        assert err.count("\n") == 1

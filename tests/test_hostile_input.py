@@ -13,6 +13,7 @@ import json
 import os
 import threading
 import tracemalloc
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -20,7 +21,8 @@ from unittest import mock
 import attrs
 import pytest
 
-from orgaccess.errors import IngestError, SnapshotError
+from orgaccess.engine.report import MAX_TRACKING_DAYS, ReportOptions, build_report
+from orgaccess.errors import ConfigurationError, IngestError, SnapshotError
 from orgaccess.formats import _ingest, _jsonstream, snapshot
 from orgaccess.formats.cloudtrail import SkipReason, read_cloudtrail
 from orgaccess.formats.rows import read_aggregated_rows
@@ -30,6 +32,7 @@ from orgaccess.formats.snapshot import (
     example_snapshot,
     load_organization,
 )
+from orgaccess.model.events import ActivityIndex
 
 ACCOUNT = "111122223333"
 HEADER = "account_id,namespace,region,last_attempt"
@@ -468,3 +471,33 @@ def test_dump_replaces_the_file_atomically(tmp_path: Path) -> None:
 def test_dump_into_a_missing_directory_is_a_snapshot_error(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="cannot be written"):
         dump_organization(example_organization(), tmp_path / "no" / "org.json")
+
+
+# -- report options ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"partition": "aws/x"}, "partition must be a non-empty string without"),
+        ({"partition": ""}, "partition must be a non-empty string without"),
+        ({"resources": "exact"}, "resources must be 'precise' or 'simple'"),
+        ({"tracking_days": 10**7}, "tracking_days must be at most 3,652,059"),
+        ({"tracking_days": -(10**5000)}, "an integer of about 5000 digits"),
+    ],
+)
+def test_bad_report_options_are_configuration_errors(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        ReportOptions(**options)
+
+
+def test_a_tracking_period_reaching_past_year_1_starts_at_year_1() -> None:
+    org = example_organization()
+    report = build_report(
+        org,
+        ActivityIndex(),
+        f"{org.id}/{org.root.id}",
+        created=datetime(50, 1, 1, tzinfo=UTC),
+        options=ReportOptions(tracking_days=MAX_TRACKING_DAYS),
+    )
+    assert report.details

@@ -247,9 +247,9 @@ class ReportClient:
                 "organizations_read_denied must be a collection of principals, got "
                 f"{_brief(organizations_read_denied)}"
             )
-        for name, value in (("clock", clock), ("id_factory", id_factory)):
-            if value is not None and not callable(value):
-                raise TypeError(f"{name} must be a function, got {_brief(value)}")
+        for hook_name, hook in (("clock", clock), ("id_factory", id_factory)):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{hook_name} must be a function, got {_brief(hook)}")
         if options is not None and not isinstance(options, ReportOptions):
             raise TypeError(f"options must be a ReportOptions, got {_brief(options)}")
         if catalog is not None and not isinstance(catalog, ServiceCatalog):

@@ -24,6 +24,7 @@ from .evaluation import (
 )
 from .report import (
     DEFAULT_TRACKING_DAYS,
+    MAX_TRACKING_DAYS,
     AccessDetail,
     PolicyScope,
     Report,
@@ -42,6 +43,7 @@ __all__ = [
     "DEFAULT_TRACKING_DAYS",
     "DEFAULT_WINDOW_DAYS",
     "EntityImpact",
+    "MAX_TRACKING_DAYS",
     "Evaluator",
     "Explanation",
     "Impact",

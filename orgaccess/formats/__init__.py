@@ -25,6 +25,7 @@ from .rows import (
 )
 from .snapshot import (
     EXAMPLE_ORGANIZATION_RESOURCE,
+    MAX_SNAPSHOT_BYTES,
     POLICY_TYPE_STATUSES,
     SCP_ENABLED_STATUS,
     dump_organization,
@@ -41,6 +42,7 @@ __all__ = [
     "EVENT_SOURCE_NAMESPACES",
     "EXAMPLE_ORGANIZATION_RESOURCE",
     "IngestSummary",
+    "MAX_SNAPSHOT_BYTES",
     "POLICY_TYPE_STATUSES",
     "ROW_COLUMNS",
     "ROW_SUFFIXES",
