@@ -21,6 +21,7 @@ from unittest import mock
 import attrs
 import pytest
 
+from orgaccess.engine.change_impact import impact
 from orgaccess.engine.report import MAX_TRACKING_DAYS, ReportOptions, build_report
 from orgaccess.errors import ConfigurationError, IngestError, SnapshotError
 from orgaccess.formats import _ingest, _jsonstream, snapshot
@@ -501,3 +502,13 @@ def test_a_tracking_period_reaching_past_year_1_starts_at_year_1() -> None:
         options=ReportOptions(tracking_days=MAX_TRACKING_DAYS),
     )
     assert report.details
+
+
+def test_impact_window_days_are_bounded_and_may_reach_back_to_year_1() -> None:
+    org = example_organization()
+    early = datetime(30, 1, 1, tzinfo=UTC)
+    for bad in (MAX_TRACKING_DAYS + 1, -(10**5000)):
+        with pytest.raises(ConfigurationError, match="window_days must be an integer from 0 to"):
+            impact(org, ActivityIndex(), [], as_of=early, window_days=bad)
+    result = impact(org, ActivityIndex(), [], as_of=early, window_days=MAX_TRACKING_DAYS)
+    assert result.window_start == datetime.min.replace(tzinfo=UTC)
