@@ -42,7 +42,7 @@ from orgaccess.model.ids import (
 )
 from orgaccess.model.policy import parse_policy_document
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CATALOG = make_small_catalog()
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

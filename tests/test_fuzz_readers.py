@@ -30,7 +30,7 @@ from orgaccess.model.organization import Organization
 
 CORPUS = Path(__file__).parent / "data" / "cloudtrail" / "real"
 KNOWN = frozenset({"s3", "ec2", "iam", "lambda", "sts", "kms", "cloudtrail", "dynamodb"})
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @functools.cache
