@@ -24,6 +24,7 @@ the AWS error code where one applies (``None`` otherwise)::
     │                                                     or a job with no pages to walk
     ├── WaiterError                                      a waiter gave up (``reason``)
     ├── ReportFailedError                                a report AWS would end as a FAILED job
+    ├── SearchLimitError                                 a resource search reached its step bound
     ├── ChangeSetError               (also ValueError)   SCP edits AWS would refuse; ``.problems``
     └── ServiceError                                     an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
@@ -62,6 +63,7 @@ __all__ = [
     "PolicyDocumentError",
     "Problem",
     "ReportFailedError",
+    "SearchLimitError",
     "ServiceError",
     "ShapeError",
     "SnapshotError",
@@ -239,6 +241,20 @@ class WaiterError(OrgAccessError):
         self.name = name
         self.reason = reason
         self.last_response = last_response
+
+
+class SearchLimitError(OrgAccessError):
+    """The resource-precision search reached its step bound before deciding.
+
+    Raised by :func:`orgaccess.engine.arnmatch.find_surviving_arn`; ``steps``
+    is the bound that was reached. The evaluator does not raise it: it lists
+    the action (a documented safe over-approximation, see
+    ``docs/explanation/evaluation-bounds.md``).
+    """
+
+    def __init__(self, message: str, *, steps: int) -> None:
+        super().__init__(message)
+        self.steps = steps
 
 
 class ServiceError(OrgAccessError):

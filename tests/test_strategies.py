@@ -317,6 +317,17 @@ def small_org() -> Organization:
 NAIVE = datetime(2025, 1, 1)
 
 
+def test_the_default_organization_shrinks_to_scps_enabled_and_full_aws_access_everywhere() -> None:
+    """The documented shrink target: SCPs enabled, FullAWSAccess alone on every entity."""
+    org = _find(organizations(catalog=CATALOG), lambda o: True)
+    assert org.scp_enabled
+    assert not org.organizational_units
+    entities = [org.root.id, *(a.id for a in org.accounts)]
+    assert [[p.id for p in org.scps_attached(e)] for e in entities] == [
+        ["p-FullAWSAccess"] for _ in entities
+    ]
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -330,6 +341,7 @@ NAIVE = datetime(2025, 1, 1)
         (lambda o: organizations(max_scps_per_target=6), "max_scps_per_target"),
         (lambda o: organizations(max_scps_per_target=0), "max_scps_per_target"),
         (lambda o: organizations(scps_enabled="yes"), "scps_enabled"),  # type: ignore[arg-type]
+        (lambda o: organizations(scps_enabled=st.just(True)), "scps_enabled"),  # type: ignore[arg-type]
         (lambda o: organizations(catalog={"s3": {}}), "catalog"),  # type: ignore[arg-type]
         (lambda o: organizations(max_accounts=2.5), "int"),  # type: ignore[arg-type]
         (lambda o: scp_documents(effects=("Permit",)), "effects"),
@@ -361,9 +373,11 @@ NAIVE = datetime(2025, 1, 1)
 def test_impossible_options_raise_invalid_argument(
     small_org: Organization, make: Any, message: str
 ) -> None:
-    """Impossible options raise InvalidArgument at once, naming the option."""
+    """Impossible options raise InvalidArgument when the strategy is used, naming the option;
+    building it never raises (Hypothesis's API style)."""
+    strategy = make(small_org)
     with pytest.raises(InvalidArgument, match=message):
-        make(small_org)
+        strategy.validate()
 
 
 # --------------------------------------------------------------------------- registration

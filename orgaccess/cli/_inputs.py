@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -22,13 +22,13 @@ from ..aws.client import ReportClient, iter_access_details
 from ..engine.report import PolicyScope, ReportOptions
 from ..errors import InvalidIdError, SnapshotError
 from ..formats.activity import is_rows_file
-from ..formats.cloudtrail import read_cloudtrail
+from ..formats.cloudtrail import IngestSummary, read_cloudtrail
 from ..formats.rows import read_aggregated_rows
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.events import AccessEvent, ActivityIndex
 from ..model.ids import EntityId, EntityPath, parse_entity_id
 from ..model.organization import Organization
-from ._args import CliError, UsageError
+from ._args import CliError, UsageError, namespace_map_from
 from .coverage import ActivitySpan, Coverage
 
 __all__ = [
@@ -42,7 +42,11 @@ __all__ = [
     "prepare",
     "read_activity",
     "resolve_entity",
+    "write_activity_summary",
 ]
+
+#: How many unknown eventSources the summary names.
+TOP_UNKNOWN = 10
 
 #: Markers never leave one run of the command line, so a fixed secret is enough.
 MARKER_SECRET = b"orgaccess-cli-markers-are-local"
@@ -128,6 +132,7 @@ class Request:
     policy_id: str | None
     as_of: datetime
     options: ReportOptions
+    namespace_map: Mapping[str, str | None] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -190,6 +195,8 @@ def prepare(args: argparse.Namespace) -> Request:
         directory = os.path.dirname(os.path.abspath(output_file))
         if not os.path.isdir(directory):
             raise CliError(f"-o {output_file}: directory {directory} does not exist")
+    catalog = default_catalog()
+    namespace_map = namespace_map_from(args, catalog.namespaces)
     org = load_org(args.org)
     path, entity_id = resolve_entity(org, args.entity)
     options = ReportOptions(
@@ -200,12 +207,13 @@ def prepare(args: argparse.Namespace) -> Request:
     )
     request = Request(
         org=org,
-        catalog=default_catalog(),
+        catalog=catalog,
         entity_path=path,
         entity_id=entity_id,
         policy_id=args.policy_id,
         as_of=as_of,
         options=options,
+        namespace_map=namespace_map,
     )
     # The same request on no activity: parameter errors, AccessDenied and
     # FAILED jobs (unknown policy, SCPs not enabled) show up now.
@@ -261,8 +269,56 @@ class _Span:
             yield event
 
 
+def write_activity_summary(
+    stderr: TextIO, trail: IngestSummary, rows: IngestSummary, *, after: int = 0
+) -> None:
+    """What a read did, on stderr: records counted and skipped by reason, rows folded,
+    problems, and the most frequent unknown eventSources with how to map them."""
+    skipped = ", ".join(f"{reason}: {n}" for reason, n in trail.skipped.items() if n)
+    stderr.write(
+        f"activity: {trail.records_read} CloudTrail records read, {trail.counted} counted"
+        + (f" (skipped {skipped})" if skipped else "")
+        + f"; {rows.records_read} aggregated rows read, {rows.counted} folded"
+        + (f" (skipped {_reasons(rows)})" if rows.skipped_total else "")
+        + (f"; {after} after --as-of left out" if after else "")
+        + "\n"
+    )
+    problems = trail.problems + rows.problems
+    omitted = trail.problems_omitted + rows.problems_omitted
+    for problem in problems[:5]:
+        stderr.write(f"  warning: {problem}\n")
+    if len(problems) + omitted > 5:
+        stderr.write(f"  warning: ... and {len(problems) + omitted - 5} more problems\n")
+    unknown = _unknown_sources(trail, rows)
+    if unknown:
+        top = sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ", ".join(f"{name}: {n}" for name, n in top[:TOP_UNKNOWN])
+        more = f" and {len(top) - TOP_UNKNOWN} more" if len(top) > TOP_UNKNOWN else ""
+        stderr.write(
+            f"  unknown event sources ({sum(unknown.values())} records skipped as "
+            f"UNKNOWN_SERVICE): {shown}{more}; if one belongs to a service, map it with "
+            "--namespace-map SOURCE=NAMESPACE\n"
+        )
+
+
+def _reasons(summary: IngestSummary) -> str:
+    return ", ".join(f"{reason}: {n}" for reason, n in summary.skipped.items() if n)
+
+
+def _unknown_sources(trail: IngestSummary, rows: IngestSummary) -> dict[str, int]:
+    unknown = dict(trail.unknown_sources)
+    for name, n in rows.unknown_sources.items():
+        unknown[name] = unknown.get(name, 0) + n
+    return unknown
+
+
 def read_activity(
-    paths: Sequence[str], *, as_of: datetime, catalog: ServiceCatalog, stderr: TextIO
+    paths: Sequence[str],
+    *,
+    as_of: datetime,
+    catalog: ServiceCatalog,
+    stderr: TextIO,
+    namespace_map: Mapping[str, str | None] | None = None,
 ) -> tuple[ActivityIndex, ActivitySpan]:
     """Read the logs into an index (attempts after ``as_of`` left out) and describe them."""
     index = ActivityIndex(until=as_of)
@@ -271,36 +327,28 @@ def read_activity(
     trail = [p for p in paths if not is_rows_file(p)]
     row_files = [p for p in paths if is_rows_file(p)]
     try:
-        ingest = read_cloudtrail(*trail, known_namespaces=catalog.namespaces, on_progress=progress)
+        ingest = read_cloudtrail(
+            *trail,
+            known_namespaces=catalog.namespaces,
+            namespace_map=namespace_map,
+            on_progress=progress,
+        )
         index.add(span.track(iter(ingest)))
     finally:
         progress.close()
     trail_summary = ingest.summary
     rows_index = ActivityIndex(until=as_of)
     rows = read_aggregated_rows(
-        *row_files, index=rows_index, known_namespaces=catalog.namespaces
+        *row_files,
+        index=rows_index,
+        known_namespaces=catalog.namespaces,
+        namespace_map=namespace_map,
     ).summary
     for (account, namespace), last in rows_index.items():
         span.see(last.time)
         index.add_last_access(account, namespace, last.time, last.region)
     after = index.after_until + rows_index.after_until
-    skipped = ", ".join(f"{reason}: {n}" for reason, n in trail_summary.skipped.items() if n)
-    stderr.write(
-        f"activity: {trail_summary.records_read} CloudTrail records read, "
-        f"{trail_summary.counted} counted"
-        + (f" (skipped {skipped})" if skipped else "")
-        + f"; {rows.records_read} aggregated rows read, {rows.counted} folded"
-        + (f"; {after} after --as-of left out" if after else "")
-        + "\n"
-    )
-    problems = trail_summary.problems + rows.problems
-    for problem in problems[:5]:
-        stderr.write(f"  warning: {problem}\n")
-    if len(problems) > 5:
-        stderr.write(f"  warning: ... and {len(problems) - 5} more problems\n")
-    unknown = dict(trail_summary.unknown_sources)
-    for name, n in rows.unknown_sources.items():
-        unknown[name] = unknown.get(name, 0) + n
+    write_activity_summary(stderr, trail_summary, rows, after=after)
     return index, ActivitySpan(
         records_read=trail_summary.records_read,
         rows_read=rows.records_read,
@@ -308,5 +356,5 @@ def read_activity(
         after_as_of=after,
         earliest=span.earliest,
         latest=span.latest,
-        unknown_sources=unknown,
+        unknown_sources=_unknown_sources(trail_summary, rows),
     )

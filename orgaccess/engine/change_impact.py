@@ -47,7 +47,8 @@ p-proposed_... (DenyS3) at ou-f6g7-aaaaaaaa Statement[0]: Deny Action s3:* on Re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
 import attrs
@@ -310,6 +311,59 @@ def _entity_totals(
     return tuple(found)
 
 
+def _groups(
+    organization: Organization, changed: Organization
+) -> list[tuple[_Key, list[AccountId]]]:
+    """Accounts grouped by the SCP ids at every level, before and after the change: each
+    group is evaluated once, on its first account."""
+    chains_before, chains_after = _Chains(organization), _Chains(changed)
+    groups: dict[tuple[_Key, _Key], list[AccountId]] = {}
+    for member in changed.accounts:
+        key = (chains_before.key(organization.account(member.id)), chains_after.key(member))
+        groups.setdefault(key, []).append(member.id)
+    return [(key_after, members) for (_before, key_after), members in groups.items()]
+
+
+def _rows_of(
+    changed: Organization,
+    catalog: ServiceCatalog,
+    activity: ActivityIndex,
+    account: AccountId,
+    witness: AccountId,
+    flipped: Sequence[str],
+    known: Mapping[str, Explanation],
+    was: AbstractSet[str],
+    now: AbstractSet[str],
+    window: tuple[int, int],
+) -> Iterator[AccessChange]:
+    """One account's changed services; the witness's explanations with its levels renamed."""
+    path = changed.path_of(account)
+    moved: dict[EntityId, EntityId] = {
+        old: new
+        for old, new in zip(changed.parent_chain(witness), path.entities, strict=True)
+        if old != new
+    }
+    for namespace in flipped:
+        why = known[namespace]
+        level = why.deciding_level
+        reason = why.reason
+        if level is not None and level in moved:
+            reason = reason.replace(f"at {level} ", f"at {moved[level]} ")
+            level = moved[level]
+        yield AccessChange(
+            account_id=account,
+            entity_path=path,
+            namespace=namespace,
+            service_name=catalog.report_name(namespace),
+            allowed_before=namespace in was,
+            allowed_after=namespace in now,
+            last_attempt=_last_attempt(activity, account, namespace, *window),
+            reason=reason,
+            deciding=_rebase(why.deciding, moved),
+            deciding_level=level,
+        )
+
+
 def impact(
     organization: Organization,
     activity: ActivityIndex,
@@ -355,18 +409,10 @@ def impact(
     except OverflowError:  # the window reaches back past year 1
         start = to_micros(datetime.min.replace(tzinfo=as_of.tzinfo))
 
-    # Group the accounts by the SCP ids at every level, before and after: each group
-    # is evaluated and explained once, on its first account.
-    chains_before, chains_after = _Chains(organization), _Chains(changed)
-    groups: dict[tuple[_Key, _Key], list[AccountId]] = {}
-    for member in changed.accounts:
-        key = (chains_before.key(organization.account(member.id)), chains_after.key(member))
-        groups.setdefault(key, []).append(member.id)
-
     # Explanations depend only on the SCPs after the change: one per (chain after, service).
     explained: dict[_Key, tuple[AccountId, dict[str, Explanation]]] = {}
     rows: list[AccessChange] = []
-    for (_key_before, key_after), members in groups.items():
+    for key_after, members in _groups(organization, changed):
         rep = members[0]
         was = before.allowed_namespaces(rep)
         now = after.allowed_namespaces(rep)
@@ -377,36 +423,21 @@ def impact(
         for namespace in flipped:
             if namespace not in known:
                 known[namespace] = after.explain(witness, namespace)
-        names = {ns: catalog.report_name(ns) for ns in flipped}
-        witness_chain = changed.parent_chain(witness)
         for account in members:
-            path = changed.path_of(account)
-            moved: dict[EntityId, EntityId] = {
-                old: new
-                for old, new in zip(witness_chain, path.entities, strict=True)
-                if old != new
-            }
-            for namespace in flipped:
-                why = known[namespace]
-                level = why.deciding_level
-                reason = why.reason
-                if level is not None and level in moved:
-                    reason = reason.replace(f"at {level} ", f"at {moved[level]} ")
-                    level = moved[level]
-                rows.append(
-                    AccessChange(
-                        account_id=account,
-                        entity_path=path,
-                        namespace=namespace,
-                        service_name=names[namespace],
-                        allowed_before=namespace in was,
-                        allowed_after=namespace in now,
-                        last_attempt=_last_attempt(activity, account, namespace, start, end),
-                        reason=reason,
-                        deciding=_rebase(why.deciding, moved),
-                        deciding_level=level,
-                    )
+            rows.extend(
+                _rows_of(
+                    changed,
+                    catalog,
+                    activity,
+                    account,
+                    witness,
+                    flipped,
+                    known,
+                    was,
+                    now,
+                    (start, end),
                 )
+            )
     text = {a: str(changed.path_of(a)) for a in {r.account_id for r in rows}}
     rows.sort(key=lambda r: (text[r.account_id], r.namespace))
     pairs, accounts = _activity_counts(organization, activity, start, end)

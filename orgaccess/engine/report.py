@@ -325,6 +325,63 @@ def _aggregate_by_namespace(
     return found
 
 
+def _evaluator_for(
+    organization: Organization,
+    catalog: ServiceCatalog | None,
+    options: ReportOptions,
+    evaluator: Evaluator | None,
+) -> Evaluator:
+    if evaluator is None:
+        return Evaluator(
+            organization,
+            catalog if catalog is not None else default_catalog(),
+            resources=options.resources,
+            partition=options.partition,
+        )
+    if evaluator.organization is not organization:
+        raise ConfigurationError("the evaluator was built for another organization")
+    return evaluator
+
+
+def _listed(
+    org: Organization, evaluator: Evaluator, entity_id: EntityId, policy_id: str | None
+) -> frozenset[str]:
+    """The services the report lists (semantics section 2)."""
+    if org.is_management_account(entity_id):
+        return evaluator.catalog.namespaces
+    if policy_id is None:
+        return evaluator.allowed_namespaces(entity_id)
+    if not org.has_policy(policy_id) or not org.policy(policy_id).is_scp:
+        raise ReportFailedError(
+            "INVALID_ORGANIZATIONS_POLICY", f"{policy_id} is not an SCP of organization {org.id}"
+        )
+    return evaluator.allowed_by_policy(PolicyId(policy_id))
+
+
+def _detail(
+    org: Organization,
+    catalog: ServiceCatalog,
+    namespace: str,
+    aggregate: _Aggregate | None,
+    options: ReportOptions,
+) -> AccessDetail:
+    name = catalog.report_name(namespace)
+    if aggregate is None:
+        quirk = options.iam_region_quirk and namespace == "iam"
+        return AccessDetail(
+            service_name=name, service_namespace=namespace, region="us-east-1" if quirk else None
+        )
+    count, micros, account, region = aggregate
+    return AccessDetail(
+        service_name=name,
+        service_namespace=namespace,
+        region=region,
+        entity_path=org.path_of(account),
+        last_authenticated_time=from_micros(micros),
+        total_authenticated_entities=count,
+    )
+
+
 def build_report(
     organization: Organization,
     activity: ActivityIndex,
@@ -344,15 +401,7 @@ def build_report(
     """
     options = options or ReportOptions()
     created = ensure_utc(created, what="created")
-    if evaluator is None:
-        catalog = catalog if catalog is not None else default_catalog()
-        evaluator = Evaluator(
-            organization, catalog, resources=options.resources, partition=options.partition
-        )
-    else:
-        if evaluator.organization is not organization:
-            raise ConfigurationError("the evaluator was built for another organization")
-        catalog = evaluator.catalog
+    evaluator = _evaluator_for(organization, catalog, options, evaluator)
     org = organization
     if not org.scp_enabled:
         raise ReportFailedError(
@@ -360,62 +409,25 @@ def build_report(
         )
     path, entity_id = _resolve(org, entity_path)
     management = org.is_management_account(entity_id)
-    pid: PolicyId | None = None
-    if management:
-        listed = catalog.namespaces
-    elif policy_id is not None:
-        if not org.has_policy(policy_id) or not org.policy(policy_id).is_scp:
-            raise ReportFailedError(
-                "INVALID_ORGANIZATIONS_POLICY",
-                f"{policy_id} is not an SCP of organization {org.id}",
-            )
-        pid = PolicyId(policy_id)
-        listed = evaluator.allowed_by_policy(pid)
-    else:
-        listed = evaluator.allowed_namespaces(entity_id)
+    listed = _listed(org, evaluator, entity_id, policy_id)
     accounts = counted_accounts(
         org, entity_id, None if management else policy_id, options.policy_scope
     )
-    if management and policy_id is not None:
-        pid = PolicyId(policy_id)
-
     end = to_micros(created)
     try:
         start = to_micros(created - timedelta(days=options.tracking_days))
     except OverflowError:  # the period reaches back past year 1: it starts at the beginning
         start = to_micros(datetime.min.replace(tzinfo=created.tzinfo))
     aggregates = _aggregate(org, activity, accounts, listed, start, end)
-
-    details: list[AccessDetail] = []
-    for namespace in sorted(listed):
-        name = catalog.report_name(namespace)
-        agg = aggregates.get(namespace)
-        if agg is None:
-            quirk = options.iam_region_quirk and namespace == "iam"
-            details.append(
-                AccessDetail(
-                    service_name=name,
-                    service_namespace=namespace,
-                    region="us-east-1" if quirk else None,
-                )
-            )
-        else:
-            count, micros, account, region = agg
-            details.append(
-                AccessDetail(
-                    service_name=name,
-                    service_namespace=namespace,
-                    region=region,
-                    entity_path=org.path_of(account),
-                    last_authenticated_time=from_micros(micros),
-                    total_authenticated_entities=count,
-                )
-            )
+    details = tuple(
+        _detail(org, evaluator.catalog, namespace, aggregates.get(namespace), options)
+        for namespace in sorted(listed)
+    )
     return Report(
         entity_path=path,
-        policy_id=pid,
+        policy_id=None if policy_id is None else PolicyId(policy_id),
         created=created,
-        details=tuple(details),
+        details=details,
         counted_accounts=accounts,
         options=options,
     )

@@ -125,6 +125,7 @@ import functools
 import importlib.resources
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, NoReturn, TypeVar
@@ -325,6 +326,9 @@ class _SnapshotLoader:
         self.root_aliases: frozenset[str] | None = None
         #: Kinds ("ou", "account", "policy") whose whole section is unusable.
         self.unusable: set[str] = set()
+        #: JSON pointer of an entry (``/Policies/7``) -> what it is (``policy p-abc12345``),
+        #: shown next to the location of every problem inside it.
+        self.labels: dict[str, str] = {}
 
     # -- helpers --------------------------------------------------------------
     def _section(
@@ -393,7 +397,20 @@ class _SnapshotLoader:
         org, structural = Organization.checked(locate=self._locate, **fields)
         problems = r.problems + [p for p in structural if p.location not in self.suppressed]
         problems.sort(key=lambda p: _location_key(p.location))
+        problems = [self._labelled(p) for p in problems]
         return (org if not problems else None), problems
+
+    def _labelled(self, problem: Problem) -> Problem:
+        """``problem`` with the id of the entry it is in next to its location.
+
+        ``/Policies/7/Content`` becomes ``/Policies/7/Content (policy p-abc12345)``,
+        so that a snapshot of hundreds of policies names the one to fix.
+        """
+        match = _ENTRY.match(problem.location)
+        label = self.labels.get(match.group(0)) if match is not None else None
+        if label is None:
+            return problem
+        return Problem(location=f"{problem.location} ({label})", message=problem.message)
 
     def _organization(self, data: Mapping[str, Any]) -> dict[str, Any]:
         r = self.r
@@ -444,6 +461,7 @@ class _SnapshotLoader:
             status, status_known = self._scp_status(raw, where)
             if root_id is None:
                 continue
+            self.labels[where] = f"root {root_id}"
             if any(existing.id == root_id for _, existing in roots):
                 r.report(f"{where}/Id", f"duplicate id {root_id}")
                 continue
@@ -502,6 +520,8 @@ class _SnapshotLoader:
             name = r.string(raw, "Name", where, required=True)
             parent = r.ident(raw, "ParentId", where, _parent_id)
             arn = r.string(raw, "Arn", where, required=False)
+            if ou_id is not None:
+                self.labels[where] = f"ou {ou_id}"
             if ou_id is None or not self._first("ou", ou_id, where, f"{where}/Id"):
                 continue
             out.append(
@@ -531,6 +551,8 @@ class _SnapshotLoader:
             state = r.string(raw, "State", where, required=False)
             joined_method = r.string(raw, "JoinedMethod", where, required=False)
             joined = r.timestamp(raw, "JoinedTimestamp", where)
+            if account_id is not None:
+                self.labels[where] = f"account {account_id}"
             if account_id is None or not self._first("account", account_id, where, f"{where}/Id"):
                 continue
             out.append(
@@ -578,6 +600,8 @@ class _SnapshotLoader:
                 description = r.string(summary, "Description", summary_where, required=False)
                 aws_managed = r.boolean(summary, "AwsManaged", summary_where, default=False)
                 arn = r.string(summary, "Arn", summary_where, required=False)
+            if policy_id is not None:
+                self.labels[where] = f"policy {policy_id}"
             # A policy of unknown type is checked as an SCP (most policies are).
             policy_type = policy_type or SCP_TYPE
             document = self._content(raw, where, policy_type)
@@ -678,6 +702,10 @@ class _SnapshotLoader:
             found.add(pair)
             self.attachment_locations.setdefault(f"{pair[0]}->{pair[1]}", loc)
         return found
+
+
+#: The entry part of a JSON pointer: ``/Policies/7`` of ``/Policies/7/Content``.
+_ENTRY: Final = re.compile(r"/(?:Roots|OrganizationalUnits|Accounts|Policies)/\d+(?=/|$)")
 
 
 def _location_key(location: str) -> tuple[tuple[int, int, str], ...]:

@@ -33,7 +33,7 @@ import errno
 import html
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -55,8 +55,17 @@ from ...model.changes import (
 )
 from ...model.events import ActivityIndex
 from ...model.ids import PolicyId
-from .._args import CliError, UsageError, add_evaluation, add_org, day_count, parse_time
-from .._inputs import load_org
+from .._args import (
+    CliError,
+    UsageError,
+    add_evaluation,
+    add_namespace_map,
+    add_org,
+    day_count,
+    namespace_map_from,
+    parse_time,
+)
+from .._inputs import load_org, write_activity_summary
 from ..exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_NO_ACTIVITY,
@@ -78,22 +87,22 @@ def _iso(value: datetime) -> str:
 
 
 def _load_activity(
-    paths: Sequence[str], until: datetime, catalog: ServiceCatalog, stderr: TextIO
+    paths: Sequence[str],
+    until: datetime,
+    catalog: ServiceCatalog,
+    stderr: TextIO,
+    namespace_map: Mapping[str, str | None] | None = None,
 ) -> ActivityIndex:
     for path in paths:
         if not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
     load = read_activity(
-        paths, known_namespaces=catalog.namespaces, index=ActivityIndex(until=until)
+        paths,
+        known_namespaces=catalog.namespaces,
+        index=ActivityIndex(until=until),
+        namespace_map=namespace_map,
     )
-    stderr.write(
-        f"activity: {load.cloudtrail.records_read} CloudTrail records read, "
-        f"{load.cloudtrail.counted} counted; {load.rows.records_read} aggregated rows read, "
-        f"{load.rows.counted} folded"
-        + (f"; {load.after_until} after --as-of left out" if load.after_until else "")
-        + (f"; {len(load.problems)} problems (first: {load.problems[0]})" if load.problems else "")
-        + "\n"
-    )
+    write_activity_summary(stderr, load.cloudtrail, load.rows, after=load.after_until)
     return load.index
 
 
@@ -430,15 +439,16 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     changes = changes_from(getattr(args, "steps", None) or [])
     if not changes:
         raise UsageError("give at least one change (--attach, --detach, --replace, --move)")
+    catalog = default_catalog()
+    namespace_map = namespace_map_from(args, catalog.namespaces)
     org = load_org(args.org)
     try:
         apply_changes(org, changes)
     except ChangeSetError as exc:
         stderr.write(f"orgaccess: {exc}\n")
         return EXIT_BAD_INPUT
-    catalog = default_catalog()
     now: datetime = args.as_of or datetime.now(UTC)
-    index = _load_activity(args.events, now, catalog, stderr)
+    index = _load_activity(args.events, now, catalog, stderr, namespace_map)
     try:
         result = impact(
             org,
@@ -504,6 +514,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="CloudTrail files/directories (.json, .json.gz) and aggregated-row files "
         "(.csv, .jsonl)",
     )
+    add_namespace_map(p)
     edits = p.add_argument_group("changes (applied in the order given; each may repeat)")
     edits.add_argument(
         "--attach",
