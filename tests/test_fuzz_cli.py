@@ -13,11 +13,13 @@ propagates and fails the test instead of becoming a one-line "internal error".
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import functools
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -36,6 +38,7 @@ PARSE_ONLY = ("serve", "snapshot")
 def workspace() -> dict[str, str]:
     """Files the values point at, made once per test session (removed at exit)."""
     root = Path(tempfile.mkdtemp(prefix="orgaccess-fuzz-cli-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     org = example_organization()
     dump_organization(org, root / "org.json")
     (root / "broken.json").write_text('{"Organization": {"Id": "o-x"}, "Roots": 5}')
