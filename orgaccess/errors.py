@@ -24,6 +24,7 @@ against the classes by ``tests/test_errors_tree.py``):
     ├── StoreError                                       an activity store that cannot be used
     │   └── StoreBusyError                                another process holds the store's lock
     ├── ShapeError                   (also ValueError)   a dict that is not the AWS shape expected
+    ├── InputFileError               (also ValueError)   a small JSON input file that cannot be read
     ├── MissingExtraError            (also ImportError)  an optional extra is not installed
     ├── PaginationError              (also ValueError)   a bad PaginationConfig / StartingToken,
     │                                                     or a job with no pages to walk
@@ -66,6 +67,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidTimeError",
     "OrgAccessError",
+    "InputFileError",
     "MissingExtraError",
     "PaginationError",
     "PolicyDocumentError",
@@ -254,6 +256,14 @@ class JobInProgressError(OrgAccessError):
         )
         self.job_id = job_id
         self.completes = completes
+
+
+class InputFileError(OrgAccessError, ValueError):
+    """A small input file (settings, a policy) that cannot be read or is not JSON; ``path``."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class MissingExtraError(OrgAccessError, ImportError):

@@ -50,6 +50,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason=f"needs {', '.join(missing)}"))
 
 
+# The command line turns an unexpected exception into one line asking for a bug
+# report; under test it must fail loudly instead, so that a bug is never a pass.
+os.environ.setdefault("ORGACCESS_DEBUG", "1")
+
+
 OBJECT_ARN = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
 BUCKET_ARN = "arn:${Partition}:s3:::${BucketName}"
 INSTANCE_ARN = "arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}"

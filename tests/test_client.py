@@ -21,6 +21,7 @@ from orgaccess.aws.client import (
     parse_caller,
 )
 from orgaccess.errors import (
+    ConfigurationError,
     InvalidIdError,
     JobInProgressError,
     OrgAccessError,
@@ -647,9 +648,9 @@ def test_max_concurrent_jobs_is_configurable() -> None:
     _limit_error(client, MGMT_PATH)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5])
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, -(10**50)])
 def test_max_concurrent_jobs_must_be_a_positive_integer(bad: object) -> None:
-    with pytest.raises(ValueError, match="max_concurrent_jobs"):
+    with pytest.raises(ConfigurationError, match="max_concurrent_jobs"):
         make_client(max_concurrent_jobs=bad)
 
 

@@ -46,9 +46,9 @@ from ..engine.evaluation import Evaluator
 from ..engine.report import Report, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
 from ..errors import (
+    ConfigurationError,
     InvalidIdError,
     JobInProgressError,
-    OrgAccessError,
     PaginationError,
     ReportFailedError,
     ServiceError,
@@ -77,6 +77,14 @@ DEFAULT_REUSE_WINDOW = timedelta(seconds=60)
 _CALLER_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.+)$")
 
 
+def _brief(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters; words for an int too large to print."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def parse_caller(caller: str) -> tuple[str, AccountId]:
     """Normalise a caller (an IAM or STS ARN, or a bare account id) to (ARN, account id).
 
@@ -87,7 +95,7 @@ def parse_caller(caller: str) -> tuple[str, AccountId]:
     match = _CALLER_RE.match(caller) if isinstance(caller, str) else None
     if match is None:
         raise InvalidIdError(
-            f"caller {caller!r} is not an IAM or STS principal ARN "
+            f"caller {_brief(caller)} is not an IAM or STS principal ARN "
             "(arn:aws:iam::123456789012:user/name, arn:aws:sts::123456789012:assumed-role/r/s) "
             "or a 12-digit account id"
         )
@@ -230,14 +238,36 @@ class ReportClient:
         organizations_read_denied: Iterable[str] = (),
     ) -> None:
         if not isinstance(organization, Organization):
-            raise TypeError(f"organization must be an Organization, got {organization!r}")
+            raise TypeError(f"organization must be an Organization, got {_brief(organization)}")
         for name, value in (("job_duration", job_duration), ("reuse_window", reuse_window)):
             if not isinstance(value, timedelta) or value < timedelta(0):
-                raise ValueError(f"{name} must be a non-negative timedelta, got {value!r}")
-        if not isinstance(max_concurrent_jobs, int) or max_concurrent_jobs < 1:
-            raise ValueError(f"max_concurrent_jobs must be at least 1, got {max_concurrent_jobs!r}")
-        if isinstance(organizations_read_denied, str):
-            raise TypeError("organizations_read_denied must be a collection of principals, not str")
+                raise ConfigurationError(
+                    f"{name} must be a non-negative timedelta, got {_brief(value)}"
+                )
+        if (
+            isinstance(max_concurrent_jobs, bool)
+            or not isinstance(max_concurrent_jobs, int)
+            or max_concurrent_jobs < 1
+        ):
+            raise ConfigurationError(
+                f"max_concurrent_jobs must be at least 1, got {_brief(max_concurrent_jobs)}"
+            )
+        if isinstance(organizations_read_denied, str) or not isinstance(
+            organizations_read_denied, Iterable
+        ):
+            raise TypeError(
+                "organizations_read_denied must be a collection of principals, got "
+                f"{_brief(organizations_read_denied)}"
+            )
+        for hook_name, hook in (("clock", clock), ("id_factory", id_factory)):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{hook_name} must be a function, got {_brief(hook)}")
+        if options is not None and not isinstance(options, ReportOptions):
+            raise TypeError(f"options must be a ReportOptions, got {_brief(options)}")
+        if catalog is not None and not isinstance(catalog, ServiceCatalog):
+            raise TypeError(f"catalog must be a ServiceCatalog, got {_brief(catalog)}")
+        if not isinstance(events, ActivityIndex | Iterable):
+            raise TypeError(f"events must be an ActivityIndex or events, got {_brief(events)}")
         options = options or ReportOptions()
         catalog = catalog if catalog is not None else default_catalog()
         activity = (
@@ -347,8 +377,9 @@ class ReportClient:
             )
         job_id = store.id_factory()
         if not isinstance(job_id, str) or len(job_id) != JOB_ID_LENGTH or job_id in store.jobs:
-            raise ValueError(
-                f"id_factory must return new {JOB_ID_LENGTH}-character strings, got {job_id!r}"
+            raise ConfigurationError(
+                f"id_factory must return new {JOB_ID_LENGTH}-character strings, "
+                f"got {_brief(job_id)}"
             )
         report: Report | None = None
         failure: ReportFailedError | None = None
@@ -505,8 +536,9 @@ class ReportClient:
         function that advances the test's clock.
         """
         if waiter_name != WAITER_NAME:
-            raise OrgAccessError(
-                f"Waiter does not exist: {waiter_name!r}; only {WAITER_NAME!r}",
+            # botocore raises ValueError("Waiter does not exist: ..."); this is one too
+            raise ConfigurationError(
+                f"Waiter does not exist: {waiter_name!r:.80}; only {WAITER_NAME!r}",
                 code="UnknownWaiter",
             )
         if sleep is None:

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import OrgAccessError, WaiterError
+from ..errors import ConfigurationError, WaiterError
 
 __all__ = ["DEFAULT_DELAY", "DEFAULT_MAX_ATTEMPTS", "WAITER_NAME", "Waiter", "waiter_error"]
 
@@ -81,7 +81,7 @@ def _config_value(config: Mapping[str, Any], key: str, default: int) -> int | fl
         or isinstance(value, bool)
         or value < (1 if key == "MaxAttempts" else 0)
     ):
-        raise OrgAccessError(
+        raise ConfigurationError(
             f"WaiterConfig {key} must be a {'positive' if key == 'MaxAttempts' else 'non-negative'}"
             f" number, got {value!r}",
             code="InvalidWaiterConfig",
@@ -114,7 +114,7 @@ class Waiter:
         config = dict(WaiterConfig or {})
         unknown = set(config) - {"Delay", "MaxAttempts"}
         if unknown:
-            raise OrgAccessError(
+            raise ConfigurationError(
                 f"unknown WaiterConfig keys {sorted(unknown)}", code="InvalidWaiterConfig"
             )
         delay = _config_value(config, "Delay", self.delay)  # type: ignore[arg-type]

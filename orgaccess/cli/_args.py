@@ -39,6 +39,7 @@ __all__ = [
     "namespace_map_entry",
     "namespace_map_from",
     "parse_time",
+    "partition_name",
     "write_output",
 ]
 
@@ -90,6 +91,15 @@ def day_count(text: str) -> int:
     return value
 
 
+def partition_name(text: str) -> str:
+    """An ARN partition name (``aws``, ``aws-cn``, ``aws-us-gov``): free text without ':' or '/'."""
+    if not text or set(text) & {":", "/"}:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a partition name (e.g. aws, aws-cn, aws-us-gov)"
+        )
+    return text
+
+
 def add_org(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--org",
@@ -126,6 +136,7 @@ def add_evaluation(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--partition",
+        type=partition_name,
         default="aws",
         metavar="NAME",
         help="ARN partition of the organization (aws, aws-cn, aws-us-gov; default: aws)",

@@ -33,6 +33,7 @@ from .explain import (
 )
 from .report import (
     DEFAULT_TRACKING_DAYS,
+    MAX_TRACKING_DAYS,
     AccessDetail,
     PolicyScope,
     Report,
@@ -53,6 +54,7 @@ __all__ = [
     "DEFAULT_TRACKING_DAYS",
     "DEFAULT_WINDOW_DAYS",
     "EntityImpact",
+    "MAX_TRACKING_DAYS",
     "Evaluator",
     "Explanation",
     "Impact",

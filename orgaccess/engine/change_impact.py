@@ -61,6 +61,7 @@ from ..model.events import ActivityIndex, LastAccess, from_micros, to_micros
 from ..model.ids import AccountId, EntityId, EntityPath, OuId, RootId
 from ..model.organization import Account, Organization, OrganizationalUnit, Root
 from .evaluation import Evaluator, Explanation, ResourceMode, StatementRef
+from .report import MAX_TRACKING_DAYS
 
 __all__ = [
     "DEFAULT_WINDOW_DAYS",
@@ -157,7 +158,10 @@ class Impact:
     @property
     def window_start(self) -> datetime:
         """The first instant of the window (``as_of - window_days``, inclusive)."""
-        return self.as_of - timedelta(days=self.window_days)
+        try:
+            return self.as_of - timedelta(days=self.window_days)
+        except OverflowError:  # the window reaches back past year 1
+            return datetime.min.replace(tzinfo=self.as_of.tzinfo)
 
     @property
     def cut_off(self) -> tuple[AccessChange, ...]:
@@ -381,15 +385,29 @@ def impact(
     account's last attempt in the window was not kept by ``activity``.
     """
     as_of = ensure_utc(as_of, what="as_of")
-    if not isinstance(window_days, int) or isinstance(window_days, bool) or window_days < 0:
-        raise ConfigurationError(f"window_days must be a non-negative integer, got {window_days!r}")
+    if (
+        not isinstance(window_days, int)
+        or isinstance(window_days, bool)
+        or not 0 <= window_days <= MAX_TRACKING_DAYS
+    ):
+        shown = (
+            "a huge integer"
+            if isinstance(window_days, int) and abs(window_days) > 10**9
+            else (f"{window_days!r:.80}")
+        )
+        raise ConfigurationError(
+            f"window_days must be an integer from 0 to {MAX_TRACKING_DAYS:,}, got {shown}"
+        )
     edits = tuple(changes)
     changed = apply_changes(organization, edits)
     catalog = catalog if catalog is not None else default_catalog()
     before = Evaluator(organization, catalog, resources=resources, partition=partition)
     after = Evaluator(changed, catalog, resources=resources, partition=partition)
     end = to_micros(as_of)
-    start = to_micros(as_of - timedelta(days=window_days))
+    try:
+        start = to_micros(as_of - timedelta(days=window_days))
+    except OverflowError:  # the window reaches back past year 1
+        start = to_micros(datetime.min.replace(tzinfo=as_of.tzinfo))
 
     # Explanations depend only on the SCPs after the change: one per (chain after, service).
     explained: dict[_Key, tuple[AccountId, dict[str, Explanation]]] = {}

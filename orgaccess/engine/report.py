@@ -31,6 +31,7 @@ from .evaluation import Evaluator, ResourceMode
 
 __all__ = [
     "DEFAULT_TRACKING_DAYS",
+    "MAX_TRACKING_DAYS",
     "AccessDetail",
     "PolicyScope",
     "Report",
@@ -56,6 +57,10 @@ class PolicyScope(enum.Enum):
     INHERITED = "inherited"
 
 
+#: The longest tracking period accepted: from year 1 to year 9999.
+MAX_TRACKING_DAYS = 3_652_059
+
+
 @attrs.frozen(kw_only=True)
 class ReportOptions:
     """How a report is made where AWS leaves a choice."""
@@ -70,7 +75,32 @@ class ReportOptions:
     @tracking_days.validator
     def _check_days(self, _attribute: attrs.Attribute[int], value: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigurationError(f"tracking_days must be a non-negative integer, got {value!r}")
+            raise ConfigurationError(
+                f"tracking_days must be a non-negative integer, got {_brief(value)}"
+            )
+        if value > MAX_TRACKING_DAYS:
+            raise ConfigurationError(
+                f"tracking_days must be at most {MAX_TRACKING_DAYS:,} (years 1-9999), "
+                f"got {_brief(value)}"
+            )
+
+    def __attrs_post_init__(self) -> None:
+        if self.resources not in ("precise", "simple"):
+            raise ConfigurationError(
+                f"resources must be 'precise' or 'simple', got {_brief(self.resources)}"
+            )
+        partition = self.partition
+        if not isinstance(partition, str) or not partition or set(partition) & {":", "/"}:
+            raise ConfigurationError(
+                "partition must be a non-empty string without ':' or '/' (aws, aws-cn, "
+                f"aws-us-gov), got {_brief(partition)}"
+            )
+
+
+def _brief(value: object) -> str:
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    return f"{value!r:.80}"
 
 
 @attrs.frozen(kw_only=True)
@@ -384,7 +414,10 @@ def build_report(
         org, entity_id, None if management else policy_id, options.policy_scope
     )
     end = to_micros(created)
-    start = to_micros(created - timedelta(days=options.tracking_days))
+    try:
+        start = to_micros(created - timedelta(days=options.tracking_days))
+    except OverflowError:  # the period reaches back past year 1: it starts at the beginning
+        start = to_micros(datetime.min.replace(tzinfo=created.tzinfo))
     aggregates = _aggregate(org, activity, accounts, listed, start, end)
     details = tuple(
         _detail(org, evaluator.catalog, namespace, aggregates.get(namespace), options)

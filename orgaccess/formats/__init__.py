@@ -17,6 +17,9 @@ from .cloudtrail import (
     namespace_for_event_source,
     read_cloudtrail,
 )
+from .jsonfile import (
+    read_json_file,
+)
 from .rows import (
     ROW_COLUMNS,
     ROW_SUFFIXES,
@@ -25,6 +28,7 @@ from .rows import (
 )
 from .snapshot import (
     EXAMPLE_ORGANIZATION_RESOURCE,
+    MAX_SNAPSHOT_BYTES,
     POLICY_TYPE_STATUSES,
     SCP_ENABLED_STATUS,
     dump_organization,
@@ -54,6 +58,7 @@ __all__ = [
     "EXAMPLE_ORGANIZATION_RESOURCE",
     "FileChange",
     "IngestSummary",
+    "MAX_SNAPSHOT_BYTES",
     "POLICY_TYPE_STATUSES",
     "ROW_COLUMNS",
     "ROW_SUFFIXES",
@@ -76,5 +81,6 @@ __all__ = [
     "read_activity",
     "read_aggregated_rows",
     "read_cloudtrail",
+    "read_json_file",
     "to_snapshot",
 ]

@@ -183,7 +183,7 @@ from ._ingest import (
     read_options,
     walk_files,
 )
-from ._jsonstream import CHUNK_CHARS, ELEMENT, IGNORE, JsonArrayReader, TextStream
+from ._jsonstream import CHUNK_CHARS, ELEMENT, IGNORE, JsonArrayReader, TextStream, loads
 from ._namespaces import EVENT_SOURCE_NAMESPACES, namespace_for_event_source, resolve_namespace
 
 __all__ = [
@@ -324,9 +324,9 @@ def _unwrap_lookup_event(element: object) -> object:
         what = "missing" if inner is None else f"a {_json_type(inner)}, not a JSON string"
         raise SkipError(SkipReason.MALFORMED, f"CloudTrailEvent is {what}")
     try:
-        return json.loads(inner)
-    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not decodable"
+        return loads(inner)  # bounded like the file's own JSON (number size, depth)
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise SkipError(
             SkipReason.MALFORMED, f"CloudTrailEvent is not JSON ({reason}): {inner!r:.60}"
         ) from None

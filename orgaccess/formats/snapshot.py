@@ -104,11 +104,16 @@ Decisions:
   twice. An entry whose id cannot be read does not exist for the others (a
   child naming it has an unknown parent). Duplicate ids are reported at the
   later occurrence, which is then left out of the structural checks.
-* **Files** are UTF-8 JSON. A file that does not exist, cannot be read or is
-  not JSON raises :class:`~orgaccess.errors.SnapshotError` naming the file
+* **Files** are UTF-8 JSON. A file that does not exist, cannot be read, is
+  not a regular file (a FIFO or a device is refused before it is opened), is
+  larger than :data:`MAX_SNAPSHOT_BYTES` or is not JSON (including a number of
+  more than 100 characters or nesting deeper than Python's recursion limit)
+  raises :class:`~orgaccess.errors.SnapshotError` naming the file
   (``source``), with the file (and line and column) as the location.
-* **Writing** (:func:`to_snapshot`) emits exactly the modelled keys: OUs and
-  accounts in tree order (depth first, children by id), policies by id,
+* **Writing** (:func:`dump_organization`) replaces the file atomically:
+  a failure leaves an existing file intact. :func:`to_snapshot` emits
+  exactly the modelled keys: OUs and accounts in tree order (depth first,
+  children by id), policies by id,
   targets by id with their ``Type``, optional keys only when set, timestamps
   as ISO 8601.
 * The reader is written by hand rather than with a cattrs converter: it must
@@ -125,8 +130,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 import attrs
 
@@ -141,9 +145,12 @@ from ..model.organization import (
     Root,
 )
 from ..model.policy import PolicyDocument, parse_policy_document
+from ._files import FileReadError, read_regular_file, write_atomic
+from ._jsonstream import loads
 
 __all__ = [
     "EXAMPLE_ORGANIZATION_RESOURCE",
+    "MAX_SNAPSHOT_BYTES",
     "POLICY_TYPE_STATUSES",
     "SCP_ENABLED_STATUS",
     "dump_organization",
@@ -157,6 +164,8 @@ __all__ = [
 EXAMPLE_ORGANIZATION_RESOURCE: Final = "data/example_organization.json"
 #: The values AWS gives a root's ``PolicyTypes[].Status``.
 POLICY_TYPE_STATUSES: Final = frozenset({"ENABLED", "PENDING_ENABLE", "PENDING_DISABLE"})
+#: The largest snapshot file read (64 MiB; an organization of 10,000 accounts is a few MiB).
+MAX_SNAPSHOT_BYTES: Final = 64 << 20
 #: The only status under which SCPs apply.
 SCP_ENABLED_STATUS: Final = "ENABLED"
 
@@ -716,25 +725,24 @@ def _location_key(location: str) -> tuple[tuple[int, int, str], ...]:
 
 def _read_file(path: str | os.PathLike[str]) -> object:
     name = os.fspath(path)
+
+    def fail(message: str, location: str = name) -> NoReturn:
+        raise SnapshotError([Problem(location=location, message=message)], source=name)
+
     try:
-        text = Path(name).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SnapshotError([Problem(location=name, message="no such file")], source=name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(
-            [Problem(location=name, message=f"cannot be read: {exc}")], source=name
-        ) from None
+        data = read_regular_file(name, MAX_SNAPSHOT_BYTES)
+    except FileReadError as exc:
+        fail(str(exc))
     try:
-        return json.loads(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"cannot be read: not UTF-8 text ({exc.reason}) at byte {exc.start}")
+    try:
+        return loads(text)
     except json.JSONDecodeError as exc:
-        raise SnapshotError(
-            [Problem(location=f"{name}:{exc.lineno}:{exc.colno}", message=f"not JSON: {exc.msg}")],
-            source=name,
-        ) from None
-    except RecursionError:
-        raise SnapshotError(
-            [Problem(location=name, message="not usable JSON: nested too deeply")], source=name
-        ) from None
+        fail(f"not JSON: {exc.msg}", f"{name}:{exc.lineno}:{exc.colno}")
+    except ValueError as exc:  # nested too deeply, a number too long
+        fail(f"not usable JSON: {exc}")
 
 
 def load_organization(source: str | os.PathLike[str] | Mapping[str, Any]) -> Organization:
@@ -875,12 +883,53 @@ def to_snapshot(org: Organization) -> dict[str, Any]:
     }
 
 
+def _first_unencodable(value: object, where: str = "") -> str | None:
+    """The JSON pointer of the first string in ``value`` that UTF-8 cannot encode."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where or "/"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _first_unencodable(key, where) or _first_unencodable(item, f"{where}/{key}")
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _first_unencodable(item, f"{where}/{i}")
+            if found is not None:
+                return found
+    return None
+
+
 def dump_organization(org: Organization, path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Write the organization's snapshot to ``path`` as indented UTF-8 JSON; return it."""
+    """Write the organization's snapshot to ``path`` as indented UTF-8 JSON; return it.
+
+    The file is replaced atomically (a temporary file in the same directory,
+    renamed over it): if anything fails, a file already at ``path`` is left
+    as it was. Text UTF-8 cannot encode (a lone surrogate in a name) and a
+    file that cannot be written raise :class:`~orgaccess.errors.SnapshotError`.
+    """
+    name = os.fspath(path)
     snapshot = to_snapshot(org)
-    Path(path).write_text(
-        json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    text = json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n"
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        where = _first_unencodable(snapshot) or ""
+        raise SnapshotError(
+            [Problem(location=where, message=f"text UTF-8 cannot encode: {exc.reason}")],
+            source=name,
+        ) from None
+    try:
+        write_atomic(name, data)
+    except OSError as exc:
+        raise SnapshotError(
+            [Problem(location=name, message=f"cannot be written: {exc.strerror or exc}")],
+            source=name,
+        ) from None
     return snapshot
 
 

@@ -41,6 +41,7 @@ from ..._time import format_instant
 from ...engine.change_impact import DEFAULT_WINDOW_DAYS, AccessChange, Impact, impact
 from ...engine.evaluation import StatementRef
 from ...errors import ChangeSetError
+from ...formats._files import FileReadError, read_regular_file
 from ...formats.activity import read_activity
 from ...model.catalog import ServiceCatalog, default_catalog
 from ...model.changes import (
@@ -134,12 +135,22 @@ class _Step(argparse.Action):
         namespace.steps = steps
 
 
+#: The largest policy file read (an SCP has at most 5,120 characters).
+MAX_POLICY_FILE_BYTES = 1 << 20
+
+
 def _read_policy(path: str, option: str) -> str:
+    """A policy file's text: a regular file (not a FIFO or device), bounded in size, UTF-8."""
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return fh.read().strip()
-    except OSError as exc:
-        raise CliError(f"{option} {path}: {exc.strerror or exc}") from None
+        data = read_regular_file(path, MAX_POLICY_FILE_BYTES)
+    except FileReadError as exc:
+        raise CliError(f"{option} {path}: {exc}") from None
+    try:
+        return data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{option} {path}: not UTF-8 text ({exc.reason}) at byte {exc.start}"
+        ) from None
 
 
 def _attach_policy(value: str) -> PolicyId | ProposedPolicy:
