@@ -2,13 +2,18 @@
 
 Hypothesis calls :func:`_hypothesis_setup_hook` when it is imported (the
 ``hypothesis`` entry point in ``pyproject.toml``); ``import orgaccess`` never
-imports this module or Hypothesis. After registration::
+imports this module or Hypothesis. After registration ``st.from_type`` of
 
-    st.from_type(Organization)   # organizations() over the default catalog
-    st.from_type(EntityPath)     # an organization, then one of its paths
-    st.from_type(PolicyDocument) # scp_documents()
-    st.from_type(AccessEvent)    # one event of an account, in 2024-2026
-    st.from_type(AccountId)      # and the other id types
+* ``Organization`` draws :func:`~orgaccess.strategies.organizations` over the default catalog;
+* ``EntityPath`` an organization, then one of its paths;
+* ``PolicyDocument`` :func:`~orgaccess.strategies.scp_documents`;
+* ``AccessEvent`` one event of an account, in 2024-2026;
+* ``AccountId`` and the other id types, ids of that kind:
+
+>>> from hypothesis import find, strategies as st
+>>> from orgaccess.model.ids import AccountId
+>>> find(st.from_type(AccountId), lambda account_id: True)
+AccountId('000000000000')
 
 Nothing is drawn or loaded at registration time: the default catalog is read
 on the first draw that needs it.
@@ -18,14 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-
-import hypothesis.strategies as st
+from typing import TYPE_CHECKING, Any
 
 from .model.events import AccessEvent
 from .model.ids import AccountId, EntityPath, OrganizationId, OuId, PolicyId, RootId
 from .model.organization import Organization
 from .model.policy import PolicyDocument
+
+if TYPE_CHECKING:
+    import hypothesis.strategies as st
 
 __all__: list[str] = []
 
@@ -78,6 +84,11 @@ def _ids(kind: str) -> Callable[[], st.SearchStrategy[Any]]:
 
 def _hypothesis_setup_hook() -> None:
     """Register a strategy for each orgaccess type a test may ask ``st.from_type`` for."""
+    # Imported here, not at the top: when this module is imported first (pytest's
+    # doctest collector walks orgaccess/), importing Hypothesis at module level
+    # would run this hook on a partly initialised module.
+    import hypothesis.strategies as st
+
     registrations: list[tuple[type[Any], Callable[[], st.SearchStrategy[Any]]]] = [
         (Organization, _organizations),
         (EntityPath, _entity_paths),

@@ -6,7 +6,9 @@ time, a snapshot's ``JoinedTimestamp``, the AWS ``LastAuthenticatedTime``,
 instant it writes goes through :func:`format_instant`. Inside, instants are
 timezone-aware :class:`~datetime.datetime` values in UTC.
 
-Accepted text (ISO 8601 and the SQL forms Athena, Trino, Spark and DuckDB print)::
+Accepted text (ISO 8601 and the SQL forms Athena, Trino, Spark and DuckDB print):
+
+.. code-block:: text
 
     2026-01-02T03:04:05Z            2026-01-02T05:04:05.123+02:00
     2026-01-02T03:04:05+0200        2026-01-02T03:04:05+02

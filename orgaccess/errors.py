@@ -1,14 +1,17 @@
 """Every error orgaccess raises, each with one meaning.
 
 One base class, :class:`OrgAccessError`, with a ``code`` attribute that holds
-the AWS error code where one applies (``None`` otherwise)::
+the AWS error code where one applies (``None`` otherwise). The tree (checked
+against the classes by ``tests/test_errors_tree.py``):
+
+.. code-block:: text
 
     OrgAccessError
     ├── ConfigurationError           (also ValueError)   a bad option value (tracking_days=-1, ...)
     ├── InvalidIdError               (also ValueError)   bad id text
     │   └── InvalidEntityPathError                        bad entity path text
     ├── InvalidTimeError             (also ValueError)   no usable instant (text, datetime)
-    ├── PolicyDocumentError          (also ValueError)   an SCP document AWS would reject
+    ├── PolicyDocumentError          (also ValueError)   an SCP document failing the parser's checks
     ├── SnapshotError                (also ValueError)   an invalid snapshot; ``.problems``
     ├── UnknownEntityError           (also LookupError)  an id that is not in the organization
     ├── UnknownPolicyError           (also LookupError)  a policy id that is not in the organization
@@ -18,12 +21,17 @@ the AWS error code where one applies (``None`` otherwise)::
     │   └── ActivityHorizonError                          a report needs a dropped attempt
     ├── IngestError                  (also ValueError)   unreadable activity input (strict mode)
     ├── IngestIncompleteError        (also RuntimeError) a summary asked for before a pass ended
+    ├── StoreError                                       an activity store that cannot be used
+    │   └── StoreBusyError                                another process holds the store's lock
     ├── ShapeError                   (also ValueError)   a dict that is not the AWS shape expected
+    ├── InputFileError               (also ValueError)   a small JSON input file that cannot be read
     ├── MissingExtraError            (also ImportError)  an optional extra is not installed
     ├── PaginationError              (also ValueError)   a bad PaginationConfig / StartingToken,
     │                                                     or a job with no pages to walk
     ├── WaiterError                                      a waiter gave up (``reason``)
     ├── ReportFailedError                                a report AWS would end as a FAILED job
+    ├── SearchLimitError                                 a resource search reached its step bound
+    ├── JobInProgressError                               a job's report asked for before it is due
     ├── ChangeSetError               (also ValueError)   SCP edits AWS would refuse; ``.problems``
     └── ServiceError                                     an error the IAM API would return
         (codes ValidationError, InvalidInput, NoSuchEntity,
@@ -40,6 +48,7 @@ command line does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import ClassVar, Final
 
@@ -53,18 +62,23 @@ __all__ = [
     "EventError",
     "IngestError",
     "IngestIncompleteError",
+    "JobInProgressError",
     "InvalidEntityPathError",
     "InvalidIdError",
     "InvalidTimeError",
     "OrgAccessError",
+    "InputFileError",
     "MissingExtraError",
     "PaginationError",
     "PolicyDocumentError",
     "Problem",
     "ReportFailedError",
+    "SearchLimitError",
     "ServiceError",
     "ShapeError",
     "SnapshotError",
+    "StoreBusyError",
+    "StoreError",
     "UnknownEntityError",
     "UnknownPolicyError",
     "UnknownServiceError",
@@ -110,7 +124,9 @@ class InvalidEntityPathError(InvalidIdError):
 
 
 class PolicyDocumentError(OrgAccessError, ValueError):
-    """An SCP document that AWS would reject; names the statement and field.
+    """An SCP document that fails the parser's checks (the list is in
+    ``docs/reference/errors.md``, "What the SCP parser checks"; not everything AWS
+    rejects is checked); names the statement and field.
 
     ``problems`` lists every problem found (location = the statement and field).
     """
@@ -186,6 +202,14 @@ class IngestIncompleteError(OrgAccessError, RuntimeError):
     """A summary was asked for before a full pass over the input finished."""
 
 
+class StoreError(OrgAccessError):
+    """An activity store that cannot be used: not a store, another schema version, corrupt."""
+
+
+class StoreBusyError(StoreError):
+    """Another process kept the activity store locked longer than the busy timeout."""
+
+
 class ShapeError(OrgAccessError, ValueError):
     """A dict that is not the AWS shape expected (e.g. an ``AccessDetail``)."""
 
@@ -218,6 +242,30 @@ class ReportFailedError(OrgAccessError):
         self.detail = detail
 
 
+class JobInProgressError(OrgAccessError):
+    """A job's report was asked for while ``get_organizations_access_report`` still says
+    ``IN_PROGRESS`` (``code`` ``IN_PROGRESS``); ``job_id`` and ``completes`` say which job
+    and when it is due."""
+
+    code = "IN_PROGRESS"
+
+    def __init__(self, job_id: str, completes: datetime) -> None:
+        super().__init__(
+            f"Job {job_id} is IN_PROGRESS until {completes.isoformat()}; "
+            "its report exists once the job is COMPLETED"
+        )
+        self.job_id = job_id
+        self.completes = completes
+
+
+class InputFileError(OrgAccessError, ValueError):
+    """A small input file (settings, a policy) that cannot be read or is not JSON; ``path``."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class MissingExtraError(OrgAccessError, ImportError):
     """A feature needs an optional extra that is not installed (``orgaccess[aws]`` ...)."""
 
@@ -239,6 +287,20 @@ class WaiterError(OrgAccessError):
         self.name = name
         self.reason = reason
         self.last_response = last_response
+
+
+class SearchLimitError(OrgAccessError):
+    """The resource-precision search reached its step bound before deciding.
+
+    Raised by :func:`orgaccess.engine.arnmatch.find_surviving_arn`; ``steps``
+    is the bound that was reached. The evaluator does not raise it: it lists
+    the action (a documented safe over-approximation, see
+    ``docs/explanation/evaluation-bounds.md``).
+    """
+
+    def __init__(self, message: str, *, steps: int) -> None:
+        super().__init__(message)
+        self.steps = steps
 
 
 class ServiceError(OrgAccessError):

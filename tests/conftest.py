@@ -6,6 +6,7 @@ every release); they build small catalogs with ``ServiceCatalog.from_mapping``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from typing import Any
 
@@ -30,6 +31,28 @@ settings.register_profile("dev")
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
+
+
+#: Docstring examples (run by --doctest-modules over orgaccess/) that need an optional
+#: module: skipped, not failed, where it is missing. The package's modules import
+#: without their optional dependencies (botocore, boto3 and Werkzeug are imported
+#: when called); orgaccess.strategies needs Hypothesis, which this file needs too.
+_DOCTESTS_NEED = {"orgaccess/aws/mock.py": ("boto3", "botocore")}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not isinstance(item, pytest.DoctestItem):
+            continue
+        for path, modules in _DOCTESTS_NEED.items():
+            missing = [m for m in modules if importlib.util.find_spec(m) is None]
+            if missing and str(item.path).endswith(path):
+                item.add_marker(pytest.mark.skip(reason=f"needs {', '.join(missing)}"))
+
+
+# The command line turns an unexpected exception into one line asking for a bug
+# report; under test it must fail loudly instead, so that a bug is never a pass.
+os.environ.setdefault("ORGACCESS_DEBUG", "1")
 
 
 OBJECT_ARN = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"

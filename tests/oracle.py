@@ -338,17 +338,23 @@ def oracle_report(
 
 
 def oracle_sort(rows: Sequence[dict[str, Any]], sort_key: str) -> list[dict[str, Any]]:
-    """Semantics section 6: never-used first, ties by namespace, descending = reverse."""
+    """Semantics section 6: under the time keys, never-used first, then by time; ties by
+    Region (no Region first), then namespace; descending = reverse."""
     if sort_key.startswith("SERVICE_NAMESPACE"):
         ascending = sorted(rows, key=lambda r: r["ServiceNamespace"])
     else:
-        never = sorted(
-            (r for r in rows if "LastAuthenticatedTime" not in r),
-            key=lambda r: r["ServiceNamespace"],
-        )
-        used = sorted(
-            (r for r in rows if "LastAuthenticatedTime" in r),
-            key=lambda r: (r["LastAuthenticatedTime"], r["ServiceNamespace"]),
-        )
+        never = [r for r in rows if "LastAuthenticatedTime" not in r]
+        used = [r for r in rows if "LastAuthenticatedTime" in r]
+
+        def by_region(r: dict[str, Any]) -> tuple[int, str, str]:
+            region = r.get("Region")
+            return (
+                (0, "", r["ServiceNamespace"])
+                if region is None
+                else (1, region, r["ServiceNamespace"])
+            )
+
+        never.sort(key=by_region)
+        used.sort(key=lambda r: (r["LastAuthenticatedTime"], *by_region(r)))
         ascending = never + used
     return list(reversed(ascending)) if sort_key.endswith("_DESCENDING") else ascending

@@ -341,10 +341,10 @@ def test_validate_bad_snapshot_lists_every_problem_with_location(files: Path) ->
     problems = [line.strip() for line in lines[1:]]
     assert len(problems) == 4
     assert [p.split(":")[0] for p in problems] == [
-        "/Accounts/1",
-        "/Accounts/2/Id",
-        "/Policies/0/Content",
-        "/Policies/0/Targets/10",
+        "/Accounts/1 (account 888899990000)",
+        "/Accounts/2/Id",  # its id is what is wrong: no label
+        "/Policies/0/Content (policy p-FullAWSAccess)",
+        "/Policies/0/Targets/10 (policy p-FullAWSAccess)",
     ]
     assert "ou-ex12-zzzzzzzz" in problems[0]
 

@@ -18,6 +18,8 @@ COMMAND_NAMES = [
     "snapshot",
     "tree",
     "validate",
+    "ingest",
+    "store",
     "report",
     "unused",
     "explain",
@@ -164,3 +166,19 @@ def test_tree_json_is_nested_and_can_start_below_the_root(org_file: Path) -> Non
     sub = json.loads(out)["Tree"]
     assert sub["Id"] == "ou-ex12-workloads"
     assert sub["Path"] == "o-exampleorg1/r-ex12/ou-ex12-workloads"
+
+
+def test_unused_takes_every_option_of_report_with_the_same_choices() -> None:
+    """docs/reference/cli.md: "`unused` takes every option of `report`, and adds its own"."""
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices  # type: ignore[union-attr]
+
+    def options(name: str) -> dict[str, object]:
+        return {
+            option: action.choices
+            for action in commands[name]._actions
+            for option in action.option_strings
+        }
+
+    report, unused = options("report"), options("unused")
+    assert {k: v for k, v in unused.items() if k in report} == report
+    assert {"--days", "--exclude", "--suggest-scp"} <= set(unused) - set(report)

@@ -20,7 +20,14 @@ from orgaccess.aws.client import (
     paginate_access_report,
     parse_caller,
 )
-from orgaccess.errors import InvalidIdError, OrgAccessError, ServiceError
+from orgaccess.errors import (
+    ConfigurationError,
+    InvalidIdError,
+    JobInProgressError,
+    OrgAccessError,
+    ReportFailedError,
+    ServiceError,
+)
 from orgaccess.model.catalog import ServiceCatalog
 from orgaccess.model.events import AccessEvent, ActivityIndex
 from orgaccess.model.organization import FULL_AWS_ACCESS_ID, Organization, OrganizationBuilder
@@ -244,6 +251,7 @@ def test_completed_root_report_is_the_whole_expected_response() -> None:
     }
 
 
+@pytest.mark.rule("R-ROW-7")
 def test_every_page_repeats_the_whole_report_counts_and_is_truncated_is_always_present() -> None:
     client = make_client()
     job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -516,6 +524,7 @@ def test_marker_outside_its_pattern_is_a_validation_error() -> None:
     assert "'marker'" in message
 
 
+@pytest.mark.rule("E-VALIDATION-2")
 def test_marker_that_does_not_decode_is_a_validation_error_naming_it() -> None:
     client = make_client()
     job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -524,6 +533,7 @@ def test_marker_that_does_not_decode_is_a_validation_error_naming_it() -> None:
     assert "garbage" in message
 
 
+@pytest.mark.rule("E-INVALIDINPUT-1")
 def test_marker_of_another_job_or_sort_key_is_invalid_input() -> None:
     client = make_client()
     job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -539,6 +549,7 @@ def test_marker_of_another_job_or_sort_key_is_invalid_input() -> None:
         assert marker in error.message
 
 
+@pytest.mark.rule("E-NOSUCHENTITY-1")
 def test_unknown_job_id_is_no_such_entity() -> None:
     job_id = "12345678-1234-1234-1234-123456789012"
     error = raised(make_client().get_organizations_access_report, JobId=job_id)
@@ -554,6 +565,7 @@ def test_any_36_characters_are_a_job_id_no_uuid_check() -> None:
     assert error.code == "NoSuchEntity"
 
 
+@pytest.mark.rule("E-NOSUCHENTITY-1")
 def test_another_principals_job_is_no_such_entity() -> None:
     alice = make_client(caller=ALICE)
     job_id = alice.generate_organizations_access_report(EntityPath=ROOT_PATH)["JobId"]
@@ -566,6 +578,7 @@ def test_another_principals_job_is_no_such_entity() -> None:
     assert alice.get_organizations_access_report(JobId=job_id)["JobStatus"] == "COMPLETED"
 
 
+@pytest.mark.rule("E-ACCESSDENIED-1")
 def test_path_naming_another_organization_is_access_denied() -> None:
     path = "o-zzzzzzzzzz/r-f6g7"
     error = raised(make_client().generate_organizations_access_report, EntityPath=path)
@@ -608,6 +621,7 @@ def _limit_error(client: ReportClient, path: str) -> ServiceError:
     return error
 
 
+@pytest.mark.rule("E-LIMIT-1")
 def test_second_job_while_one_is_in_progress_exceeds_the_limit() -> None:
     clock = Clock()
     client = make_client(clock=clock, job_duration=timedelta(seconds=10))
@@ -634,9 +648,9 @@ def test_max_concurrent_jobs_is_configurable() -> None:
     _limit_error(client, MGMT_PATH)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5])
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, -(10**50)])
 def test_max_concurrent_jobs_must_be_a_positive_integer(bad: object) -> None:
-    with pytest.raises(ValueError, match="max_concurrent_jobs"):
+    with pytest.raises(ConfigurationError, match="max_concurrent_jobs"):
         make_client(max_concurrent_jobs=bad)
 
 
@@ -719,6 +733,7 @@ def test_a_reused_request_does_not_take_a_slot() -> None:
     _limit_error(client, MEMBER_PATH)
 
 
+@pytest.mark.rule("R-SNAPSHOT-1")
 def test_reused_job_shows_the_report_as_it_was_generated() -> None:
     clock = Clock()
     index = ActivityIndex(events())
@@ -737,6 +752,7 @@ def test_reused_job_shows_the_report_as_it_was_generated() -> None:
 # -- snapshot ----------------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R-SNAPSHOT-1")
 def test_a_job_is_a_snapshot_of_the_activity_when_it_was_generated() -> None:
     clock = Clock()
     index = ActivityIndex(events())
@@ -783,6 +799,52 @@ def test_report_of_returns_the_report_behind_a_completed_job() -> None:
     with pytest.raises(OrgAccessError) as caught:
         client.report_of(failed)
     assert caught.value.code == "INVALID_ORGANIZATIONS_ENTITY_PATH"
+
+
+def test_report_of_an_in_progress_job_is_job_in_progress_error() -> None:
+    """report_of gives a report only where get says COMPLETED; IN_PROGRESS is a typed error."""
+    clock = Clock()
+    client = make_client(clock=clock, job_duration=timedelta(seconds=5))
+    job_id = client.generate_organizations_access_report(EntityPath=OU_PATH)["JobId"]
+    assert client.get_organizations_access_report(JobId=job_id)["JobStatus"] == "IN_PROGRESS"
+    with pytest.raises(JobInProgressError) as caught:
+        client.report_of(job_id)
+    assert caught.value.code == "IN_PROGRESS"
+    assert caught.value.job_id == job_id
+    assert caught.value.completes == START + timedelta(seconds=5)
+    clock.advance(seconds=5)
+    assert client.get_organizations_access_report(JobId=job_id)["JobStatus"] == "COMPLETED"
+    assert str(client.report_of(job_id).entity_path) == OU_PATH
+
+
+def test_report_of_a_failing_job_is_in_progress_until_due_then_its_failure() -> None:
+    """A job that will fail is IN_PROGRESS for get until it is due, so for report_of too."""
+    clock = Clock()
+    client = make_client(clock=clock, job_duration=timedelta(seconds=5))
+    job_id = client.generate_organizations_access_report(EntityPath=ROOT_PATH + "/")["JobId"]
+    with pytest.raises(JobInProgressError):
+        client.report_of(job_id)
+    clock.advance(seconds=5)
+    assert client.get_organizations_access_report(JobId=job_id)["JobStatus"] == "FAILED"
+    with pytest.raises(ReportFailedError) as caught:
+        client.report_of(job_id)
+    assert caught.value.code == "INVALID_ORGANIZATIONS_ENTITY_PATH"
+
+
+@pytest.mark.rule("E-ACCESSDENIED-2", "E-NOSUCHENTITY-1")
+def test_report_of_fails_like_get_for_callers_and_job_ids() -> None:
+    """Outside the management account: AccessDenied (not NoSuchEntity); bad ids as get."""
+    client = make_client()
+    job_id = client.generate_organizations_access_report(EntityPath=OU_PATH)["JobId"]
+    outsider = client.as_caller(f"arn:aws:iam::{MEMBER}:user/carol")
+    unknown = "12345678-1234-1234-1234-123456789012"
+    for caller, bad_id in ((outsider, job_id), (client, unknown), (client, "short")):
+        expected = raised(caller.get_organizations_access_report, JobId=bad_id)
+        with pytest.raises(ServiceError) as caught:
+            caller.report_of(bad_id)
+        assert type(caught.value) is type(expected)
+        assert (caught.value.code, caught.value.message) == (expected.code, expected.message)
+    assert raised(outsider.report_of, job_id=job_id).code == "AccessDenied"
 
 
 # -- paging helpers ---------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     org = draw(
         organizations(
             catalog=DIFF_CATALOG,
-            scps_enabled=st.sampled_from((True, True, True, True, False)),
+            scps_enabled=draw(st.sampled_from((True, True, True, True, False))),
             max_ous=5,
             min_accounts=2,
             max_accounts=6,

@@ -170,6 +170,7 @@ def test_allow_list_at_an_ou_limits_its_subtree_only(
         assert ev.allowed_namespaces(entity) == small_catalog.namespaces, entity
 
 
+@pytest.mark.rule("R-ALLOW-2")
 def test_deny_at_an_intermediate_ou_removes_below_it_but_not_for_siblings(
     small_catalog: ServiceCatalog, mode: ResourceMode
 ) -> None:
@@ -186,6 +187,7 @@ def test_deny_at_an_intermediate_ou_removes_below_it_but_not_for_siblings(
     assert ev.is_allowed(ACCT_A, "s3")
 
 
+@pytest.mark.rule("R-ALLOW-1")
 def test_an_allow_is_needed_at_every_level_so_levels_intersect(
     small_catalog: ServiceCatalog, mode: ResourceMode
 ) -> None:
@@ -204,6 +206,7 @@ def test_an_allow_is_needed_at_every_level_so_levels_intersect(
     assert ev.allowed_namespaces(ACCT_C) == {"s3", "ec2"}  # only the root's list applies
 
 
+@pytest.mark.rule("R-ALLOW-1")
 def test_scps_at_one_level_combine_by_union(
     small_catalog: ServiceCatalog, mode: ResourceMode
 ) -> None:
@@ -268,6 +271,7 @@ def test_services_are_removed_only_when_every_action_is_denied(
     assert by_policy(small_catalog, every, mode) == small_catalog.namespaces - {"s3"}
 
 
+@pytest.mark.rule("R-ALLOW-2")
 def test_a_conditional_deny_removes_nothing(
     small_catalog: ServiceCatalog, mode: ResourceMode
 ) -> None:
@@ -277,6 +281,7 @@ def test_a_conditional_deny_removes_nothing(
     assert ev.allowed_namespaces(ACCT_B) == small_catalog.namespaces
 
 
+@pytest.mark.rule("R-ALLOW-2")
 def test_a_conditional_allow_still_lists_its_services(
     small_catalog: ServiceCatalog, mode: ResourceMode
 ) -> None:
@@ -309,6 +314,7 @@ def test_a_resource_limited_deny_removes_nothing_in_simple_mode(
     assert by_policy(small_catalog, statements, "simple") == {"s3"}
 
 
+@pytest.mark.rule("R-ALLOW-3")
 def test_a_resource_limited_deny_removes_in_precise_mode_only_when_it_covers_every_arn(
     small_catalog: ServiceCatalog,
 ) -> None:
@@ -405,6 +411,7 @@ def test_actions_without_resource_types_need_resource_star(
     assert by_policy(small_catalog, run_on_instances, "precise") == {"ec2"}
 
 
+@pytest.mark.rule("R-ALLOW-3")
 def test_resource_limited_allows_must_meet_at_every_level_in_precise_mode(
     small_catalog: ServiceCatalog,
 ) -> None:

@@ -147,6 +147,14 @@ REQUIRED_EXCEPTIONS = {
     "pinpoint": "mobiletargeting",
     "metering-marketplace": "aws-marketplace",
     "signin": "signin",
+    # seen in the real corpus (tests/data/cloudtrail/real), issue 12
+    "amazonmq": "mq",
+    "billingconsole": "aws-portal",
+    "migrationhub": "mgh",
+    "rdsdata": "rds-data",
+    "support-subscription": "supportplans",
+    "taxconsole": "tax",
+    "workmailmessageflow": "workmailmessageflow",
 }
 
 
@@ -210,7 +218,7 @@ def test_unmappable_stems_are_not_in_the_table_and_carry_a_reason() -> None:
     assert "bearer-token" in UNMAPPABLE["portal.sso"]
     for stem, reason in UNMAPPABLE.items():
         assert stem not in EVENT_SOURCE_TABLE
-        assert reason.startswith("botocore service ")
+        assert reason.startswith(("botocore service ", "reviewed eventSource: "))
 
 
 def test_the_loader_reads_the_shipped_file(shipped: dict[str, Any]) -> None:
@@ -338,3 +346,23 @@ def test_build_refuses_a_namespace_missing_from_the_catalog() -> None:
         gen.build([], _catalog(), overrides, "0")
     overrides["known_missing_namespaces"] = ["nosuch"]
     assert gen.build([], _catalog(), overrides, "0")["event_sources"] == {"x": "nosuch"}
+
+
+@pytest.mark.parametrize("stem", ["iotevents", "codestar", "macie"])
+def test_reviewed_unknown_sources_have_no_namespace_and_a_reason(stem: str) -> None:
+    assert namespace_for_stem(stem) is None
+    assert UNMAPPABLE[stem].startswith("reviewed eventSource: ")
+
+
+def test_build_fails_when_a_reviewed_unknown_source_maps() -> None:
+    overrides = {
+        "event_sources": {},
+        "services": {},
+        "known_missing_namespaces": [],
+        "unknown_event_sources": {"gone": {"reason": "left the catalog", "source": "x"}},
+    }
+    assert gen.build([], _catalog(), overrides, "0")["unknown_event_sources"] == {
+        "gone": "left the catalog"
+    }
+    with pytest.raises(gen.GenerationError, match="gone"):
+        gen.build([], _catalog(gone=()), overrides, "0")

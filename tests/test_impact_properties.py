@@ -93,8 +93,12 @@ def one_change(draw: st.DrawFn, org: Organization) -> Change:
         attached = org.scp_ids_attached(target)
         existing = [p.id for p in org.scps if p.id not in attached]
         document = draw(scp_documents(catalog=CATALOG, max_statements=2))
-        options: list[ProposedPolicy | str] = [ProposedPolicy(document=document, name="new")]
+        proposed = ProposedPolicy(document=document, name="new")
+        # A proposed policy's id comes from its document: the same document drawn
+        # twice for one target would be a DuplicatePolicyAttachment, which AWS refuses.
+        options: list[ProposedPolicy | str] = [] if proposed.id in attached else [proposed]
         options.extend(str(p) for p in existing)
+        assume(options)
         return AttachPolicy(policy=draw(st.sampled_from(options)), target=target)
     if kind == "detach":
         policy_id, target = draw(st.sampled_from(detachable))

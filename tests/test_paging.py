@@ -442,3 +442,82 @@ def test_garbage_marker_is_validation_error_invalid_marker(garbage: str) -> None
 def test_marker_secret_must_be_16_bytes(secret: object) -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         MarkerCodec(secret)  # type: ignore[arg-type]
+
+
+# -- the captured AWS order of never-used services (semantics section 6) -----------------
+
+#: Real AWS, 2026-09-11: three never-used services; only iam carries a Region (the quirk).
+CAPTURED = {
+    ASC_TIME: ["s3", "sqs", "iam"],
+    DESC_TIME: ["iam", "sqs", "s3"],
+    ASC_NS: ["iam", "s3", "sqs"],
+    DESC_NS: ["sqs", "s3", "iam"],
+}
+
+
+def _never_used(namespace: str, region: str | None = None) -> AccessDetail:
+    return AccessDetail(service_name=namespace.upper(), service_namespace=namespace, region=region)
+
+
+@pytest.mark.parametrize("key", list(CAPTURED))
+def test_sort_details_reproduces_the_captured_aws_order(key: SortKey) -> None:
+    rows = [_never_used("sqs"), _never_used("iam", "us-east-1"), _never_used("s3")]
+    assert [d.service_namespace for d in sort_details(rows, key)] == CAPTURED[key]
+
+
+def test_time_ties_break_by_region_with_no_region_first_then_namespace() -> None:
+    rows = [
+        _detail("b", T1),  # us-east-1
+        AccessDetail(
+            service_name="A",
+            service_namespace="a",
+            region="us-west-2",
+            last_authenticated_time=T1,
+            total_authenticated_entities=1,
+        ),
+        _never_used("z"),
+        _never_used("y", "eu-west-1"),
+        _never_used("x", "us-east-1"),
+    ]
+    assert _names(sort_details(rows, ASC_TIME)) == "zyxba"
+    assert _names(sort_details(rows, DESC_TIME)) == "abxyz"
+
+
+CAPTURED_CATALOG = ServiceCatalog.from_mapping(
+    {
+        "iam": {"name": "AWS Identity and Access Management", "actions": ["GetUser"]},
+        "s3": {"name": "Amazon S3", "actions": ["GetObject"]},
+        "sqs": {"name": "Amazon SQS", "actions": ["SendMessage"]},
+    },
+    description="captured 2026-09-11",
+)
+
+
+@pytest.mark.parametrize("key", list(CAPTURED))
+@pytest.mark.parametrize("max_items", [1, 2, 3])
+def test_report_client_pages_reproduce_the_captured_aws_order(key: SortKey, max_items: int) -> None:
+    client = ReportClient(
+        _org(),
+        [],
+        clock=lambda: CREATED,
+        catalog=CAPTURED_CATALOG,
+        marker_secret=b"paging-test-secret-0123",
+    )
+    job_id = client.generate_organizations_access_report(EntityPath=f"{ORG}/{ROOT}")["JobId"]
+    pages = _walk(client, job_id, key.value, max_items)
+    rows = [row for page in pages for row in page["AccessDetails"]]
+    assert [row["ServiceNamespace"] for row in rows] == CAPTURED[key]
+    assert [row.get("Region") for row in rows if row["ServiceNamespace"] == "iam"] == ["us-east-1"]
+    assert not any("LastAuthenticatedTime" in row for row in rows)
+
+
+@pytest.mark.parametrize("key", list(CAPTURED))
+def test_the_oracle_sort_reproduces_the_captured_aws_order(key: SortKey) -> None:
+    from oracle import oracle_sort
+
+    rows = [
+        {"ServiceNamespace": "sqs", "TotalAuthenticatedEntities": 0},
+        {"ServiceNamespace": "iam", "Region": "us-east-1", "TotalAuthenticatedEntities": 0},
+        {"ServiceNamespace": "s3", "TotalAuthenticatedEntities": 0},
+    ]
+    assert [r["ServiceNamespace"] for r in oracle_sort(rows, key.value)] == CAPTURED[key]

@@ -73,3 +73,17 @@ def test_an_area_re_exports_every_public_name_of_its_modules(name: str) -> None:
     for module_name in [m for m in MODULES if m.startswith(name + ".")]:
         module = importlib.import_module(module_name)
         assert set(module.__all__) <= set(package.__all__), module_name
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_function_and_class_a_module_defines_is_in_its_all(name: str) -> None:
+    """docs/reference/api.md: "Every module lists its public names in ``__all__``"."""
+    module = importlib.import_module(name)
+    defined = {
+        attr
+        for attr, value in vars(module).items()
+        if not attr.startswith("_")
+        and isinstance(value, type | types.FunctionType)
+        and getattr(value, "__module__", None) == name
+    }
+    assert sorted(defined - set(module.__all__)) == []

@@ -178,11 +178,27 @@ def _record(**changes: Any) -> dict[str, Any]:
     [
         pytest.param([], "MALFORMED", id="not-an-object"),
         pytest.param(_record(eventSource=...), "MALFORMED", id="no-event-source"),
-        pytest.param(_record(eventTime="2024-03-01 10:00:00"), "MALFORMED", id="zone-less"),
-        pytest.param(_record(eventTime="2024-03-01 10:00:00Z"), "MALFORMED", id="blank-not-T"),
+        pytest.param(_record(eventTime="2024-03-01"), "MALFORMED", id="date-only"),
+        pytest.param(_record(eventTime="2024-03-01T25:00:00Z"), "MALFORMED", id="bad-hour"),
         pytest.param(_record(awsRegion=None), "MALFORMED", id="no-region"),
         pytest.param(
             _record(eventType="AwsServiceEvent"), "NO_PRINCIPAL", id="service-event-typed"
+        ),
+        pytest.param(
+            _record(eventType="AwsCloudTrailInsight", eventSource=..., userIdentity=...),
+            "NO_PRINCIPAL",
+            id="insight-without-event-source",
+        ),
+        pytest.param(_record(userIdentity="IAMUser"), "MALFORMED", id="identity-not-an-object"),
+        pytest.param(
+            _record(
+                eventName="ConsoleLogin",
+                eventSource="signin.amazonaws.com",
+                responseElements={"ConsoleLogin": "Failure"},
+                userIdentity={"type": "Root", "accountId": "111122223333"},
+            ),
+            "UNAUTHENTICATED",
+            id="console-failure-with-account",
         ),
         pytest.param(
             _record(userIdentity={"accountId": "111122223333", "invokedBy": "AWS Internal"}),
@@ -196,7 +212,7 @@ def _record(**changes: Any) -> dict[str, Any]:
         ),
         pytest.param(_record(userIdentity=...), "UNAUTHENTICATED", id="no-identity"),
         pytest.param(
-            _record(userIdentity={"principalId": "x"}), "UNAUTHENTICATED", id="untyped-no-account"
+            _record(userIdentity={"principalId": "x"}), "NO_PRINCIPAL", id="untyped-no-account"
         ),
         pytest.param(
             _record(userIdentity={"type": "AWSAccount", "accountId": "anonymous"}),
@@ -238,3 +254,26 @@ def test_derivation_counts_in_utc_with_denied_from_error_code() -> None:
         "denied": True,
     }
     assert derive_module().expected_outcome(_record(errorCode=None))["denied"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("2022-11-15 23:05:21", "2022-11-15T23:05:21Z"),
+        ("2021-05-20 15:53:47Z", "2021-05-20T15:53:47Z"),
+        ("2024-03-01T10:00", "2024-03-01T10:00:00Z"),
+        ("2024-03-01T10:00:00+0130", "2024-03-01T08:30:00Z"),
+        ("2024-03-01T10:00:00-01", "2024-03-01T11:00:00Z"),
+    ],
+)
+def test_derivation_reads_zone_less_times_as_utc(text: str, time: str) -> None:
+    """One rule for both readers: no zone is UTC; a blank may stand for the ``T``."""
+    assert derive_module().expected_outcome(_record(eventTime=text))["time"] == time
+
+
+def test_derivation_counts_a_typed_principal_acting_through_aws_internal() -> None:
+    """Semantics section 4: a call made through a service on a principal's behalf counts."""
+    identity = {"type": "IAMUser", "accountId": "111122223333", "invokedBy": "AWS Internal"}
+    outcome = derive_module().expected_outcome(_record(userIdentity=identity))
+    assert outcome["outcome"] == "counted"
+    assert outcome["account"] == "111122223333"

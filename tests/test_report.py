@@ -274,6 +274,7 @@ def assert_report(got: Report, listed: Iterable[str], counted: Iterable[str]) ->
 # -- semantics section 2: one test per row of the table ------------------------------
 
 
+@pytest.mark.rule("R-ROOT-1", "R-ROOT-2")
 def test_root_without_policy_lists_root_scps_and_counts_every_account_but_management() -> None:
     got = report(ROOT)
     assert_report(got, ALL, MEMBERS)
@@ -300,12 +301,14 @@ def test_root_without_policy_lists_root_scps_and_counts_every_account_but_manage
     ],
     ids=["A", "A1-allowlist", "A1X-below-allowlist", "B-holds-mgmt", "B1-deny", "B1A-below-deny"],
 )
+@pytest.mark.rule("R-OU-1", "R-OU-2")
 def test_ou_without_policy_lists_scps_of_ou_and_parents_and_counts_its_subtree_but_management(
     ou: str, listed: frozenset[str], counted: set[str]
 ) -> None:
     assert_report(report(ou), listed, counted)
 
 
+@pytest.mark.rule("R-MGMT-1", "R-MGMT-2", "R-MGMT-3")
 @pytest.mark.parametrize(
     "policy_id",
     [None, P, UNATTACHED, TAGPOLICY, UNKNOWN_POLICY],
@@ -334,12 +337,14 @@ def test_management_account_lists_whole_catalog_with_own_activity_and_ignores_po
         (A777, ALL),
     ],
 )
+@pytest.mark.rule("R-ACCOUNT-1", "R-ACCOUNT-2")
 def test_other_account_without_policy_lists_scps_of_its_path_and_counts_only_itself(
     account: str, listed: frozenset[str]
 ) -> None:
     assert_report(report(account), listed, {account})
 
 
+@pytest.mark.rule("R-POLICY-1", "R-ROOT-POLICY-1")
 @pytest.mark.parametrize("scope", list(PolicyScope))
 def test_root_with_policy_lists_policy_alone_and_counts_accounts_below_its_attachments(
     scope: PolicyScope,
@@ -350,6 +355,7 @@ def test_root_with_policy_lists_policy_alone_and_counts_accounts_below_its_attac
     assert got.policy_id == P
 
 
+@pytest.mark.rule("R-POLICY-1", "R-ROOT-POLICY-1")
 @pytest.mark.parametrize("scope", list(PolicyScope))
 def test_root_with_unattached_policy_lists_its_services_with_no_data(scope: PolicyScope) -> None:
     got = report(ROOT, UNATTACHED, policy_scope=scope)
@@ -357,6 +363,7 @@ def test_root_with_unattached_policy_lists_its_services_with_no_data(scope: Poli
     assert got.number_of_services_not_accessed == 1
 
 
+@pytest.mark.rule("R-ROOT-POLICY-1")
 def test_root_with_policy_excludes_management_account_below_an_attachment() -> None:
     org = ORGANIZATION.with_attachment(P, OU_B1)  # B1 holds the management account
     got = report(ROOT, P, organization=org)
@@ -373,12 +380,14 @@ def test_root_with_policy_excludes_management_account_below_an_attachment() -> N
         (OU_B1A, {A555}),
     ],
 )
+@pytest.mark.rule("R-OU-POLICY-1")
 def test_ou_with_policy_counts_accounts_below_an_attachment_inside_its_subtree(
     ou: str, counted: set[str], scope: PolicyScope
 ) -> None:
     assert_report(report(ou, P, policy_scope=scope), P_SERVICES, counted)
 
 
+@pytest.mark.rule("R-OU-POLICY-1", "R-SCOPE-1")
 @pytest.mark.parametrize(
     ("ou", "inherited"),
     [(OU_A1, {A222, A333}), (OU_A1X, {A333})],
@@ -392,11 +401,13 @@ def test_ou_with_policy_attached_only_above_has_no_data_literally_and_data_when_
     assert_report(report(ou, P, policy_scope=PolicyScope.INHERITED), P_SERVICES, inherited)
 
 
+@pytest.mark.rule("R-ACCOUNT-POLICY-1")
 @pytest.mark.parametrize("scope", list(PolicyScope))
 def test_account_with_policy_attached_directly_counts_that_account(scope: PolicyScope) -> None:
     assert_report(report(A555, P, policy_scope=scope), P_SERVICES, {A555})
 
 
+@pytest.mark.rule("R-ACCOUNT-POLICY-1", "R-SCOPE-1")
 @pytest.mark.parametrize("account", [A222, A333, A444])
 def test_account_with_policy_attached_only_above_has_no_data_literally_and_data_when_inherited(
     account: str,
@@ -405,6 +416,7 @@ def test_account_with_policy_attached_only_above_has_no_data_literally_and_data_
     assert_report(report(account, P, policy_scope=PolicyScope.INHERITED), P_SERVICES, {account})
 
 
+@pytest.mark.rule("R-ACCOUNT-POLICY-1")
 @pytest.mark.parametrize("scope", list(PolicyScope))
 @pytest.mark.parametrize("account", [A666, A777])
 def test_account_with_policy_not_on_its_path_has_no_data_in_either_reading(
@@ -413,6 +425,7 @@ def test_account_with_policy_not_on_its_path_has_no_data_in_either_reading(
     assert_report(report(account, P, policy_scope=scope), P_SERVICES, set())
 
 
+@pytest.mark.rule("R-POLICY-1")
 def test_policy_report_lists_the_policy_alone_even_where_the_path_denies() -> None:
     # lambda is denied at B1, but a policy-id report lists what the SCP allows on its own.
     b = OrganizationBuilder(organization_id=ORG, root_id=ROOT, management_account_id=MGMT)
@@ -451,6 +464,7 @@ def test_counted_accounts_follows_the_table(
     assert counted_accounts(ORGANIZATION, entity, policy_id, scope) == frozenset(expected)
 
 
+@pytest.mark.rule("R-ROOT-2", "R-OU-2")
 def test_root_and_ou_reports_exclude_the_management_accounts_activity() -> None:
     only_mgmt = ActivityIndex(
         [AccessEvent(account_id=MGMT, service_namespace="s3", region="us-east-1", time=BASE)]
@@ -491,6 +505,7 @@ def _s3(got: Report) -> AccessDetail:
     return detail
 
 
+@pytest.mark.rule("R-ROW-2")
 def test_denied_attempt_counts_as_an_attempt() -> None:
     index = ActivityIndex([_event(A777, BASE, denied=True, principal_type="IAMUser")])
     assert _s3(report(ROOT, activity=index)) == AccessDetail(
@@ -503,6 +518,7 @@ def test_denied_attempt_counts_as_an_attempt() -> None:
     )
 
 
+@pytest.mark.rule("R-ROW-1")
 def test_attempt_exactly_400_days_before_creation_counts() -> None:
     bound = CREATED - timedelta(days=400)
     got = _s3(report(A777, activity=ActivityIndex([_event(A777, bound)])))
@@ -510,6 +526,7 @@ def test_attempt_exactly_400_days_before_creation_counts() -> None:
     assert got.total_authenticated_entities == 1
 
 
+@pytest.mark.rule("R-ROW-1")
 def test_attempt_one_microsecond_before_the_400_day_bound_does_not_count() -> None:
     early = CREATED - timedelta(days=400, microseconds=1)
     got = report(A777, activity=ActivityIndex([_event(A777, early)]))
@@ -517,6 +534,7 @@ def test_attempt_one_microsecond_before_the_400_day_bound_does_not_count() -> No
     assert DEFAULT_TRACKING_DAYS == 400
 
 
+@pytest.mark.rule("R-ROW-1")
 def test_attempt_exactly_at_creation_counts() -> None:
     got = _s3(report(A777, activity=ActivityIndex([_event(A777, CREATED)])))
     assert got.last_authenticated_time == CREATED
@@ -569,6 +587,7 @@ def test_duplicate_events_change_nothing() -> None:
         assert report(entity, activity=doubled) == report(entity)
 
 
+@pytest.mark.rule("R-ROW-3")
 def test_equal_latest_times_smallest_entity_path_wins_before_region() -> None:
     # 444's path ".../ou-f6g7-aaaaaaaa/444444444444" sorts before 222's
     # ".../ou-f6g7-aaaaaaaa/ou-f6g7-aaaa1111/222222222222" ('4' < 'o'), although
@@ -587,6 +606,7 @@ def test_equal_latest_times_smallest_entity_path_wins_before_region() -> None:
     assert got.total_authenticated_entities == 3
 
 
+@pytest.mark.rule("R-ROW-3")
 def test_equal_latest_times_in_one_account_smallest_region_wins() -> None:
     events = [_event(A777, BASE, region=r) for r in ("us-west-2", "eu-west-1", "us-east-1")]
     for order in (events, events[::-1]):
@@ -594,12 +614,14 @@ def test_equal_latest_times_in_one_account_smallest_region_wins() -> None:
         assert got.region == "eu-west-1"
 
 
+@pytest.mark.rule("R-ROW-2")
 def test_later_attempt_wins_over_smaller_entity_path() -> None:
     index = ActivityIndex([_event(A777, BASE), _event(A222, BASE + timedelta(microseconds=1))])
     got = _s3(report(ROOT, activity=index))
     assert str(got.entity_path) == PATH[A222]
 
 
+@pytest.mark.rule("R-ROW-4")
 def test_total_authenticated_entities_counts_distinct_accounts() -> None:
     events = [_event(A222, BASE - timedelta(hours=h)) for h in range(5)]
     events += [_event(A333, BASE - timedelta(days=d), region="us-east-2") for d in range(1, 3)]
@@ -611,6 +633,7 @@ def test_total_authenticated_entities_counts_distinct_accounts() -> None:
     assert ec2.total_authenticated_entities == 1
 
 
+@pytest.mark.rule("R-ROW-5")
 def test_iam_row_carries_us_east_1_when_unused_by_default() -> None:
     got = report(A777, activity=ActivityIndex())
     assert got.detail("iam") == AccessDetail(
@@ -629,6 +652,7 @@ def test_iam_row_carries_us_east_1_when_unused_by_default() -> None:
     assert got.number_of_services_not_accessed == len(ALL)
 
 
+@pytest.mark.rule("R-ROW-5")
 def test_iam_row_has_no_region_when_unused_with_the_quirk_off() -> None:
     got = report(A777, activity=ActivityIndex(), iam_region_quirk=False)
     assert got.detail("iam") == AccessDetail(
@@ -644,6 +668,7 @@ def test_used_iam_row_carries_the_region_of_the_attempt() -> None:
         assert iam.region == "eu-west-3"
 
 
+@pytest.mark.rule("R-ROW-6")
 def test_service_name_is_the_aws_report_name_where_it_differs_from_the_catalog() -> None:
     got = report(A777)
     names = {d.service_namespace: d.service_name for d in got.details}
@@ -679,6 +704,7 @@ def test_attempts_belong_to_the_accounts_they_were_made_from() -> None:
 # -- tracking_days ------------------------------------------------------------------------
 
 
+@pytest.mark.rule("R-ROW-1")
 @pytest.mark.parametrize("days", [0, 1, 30, 1000])
 def test_tracking_days_sets_the_inclusive_window(days: int) -> None:
     bound = CREATED - timedelta(days=days)
@@ -734,6 +760,7 @@ SCP_DISABLED = build_org(scp_enabled=False)
         ("o-zzzzzzzzzz/r-f6g7", None),
     ],
 )
+@pytest.mark.rule("E-FAILED-SCP-1")
 def test_scps_disabled_fails_first_even_for_a_bad_path_or_policy(
     path: str, policy_id: str | None
 ) -> None:
@@ -772,6 +799,7 @@ def test_scps_disabled_fails_first_even_for_a_bad_path_or_policy(
         "another-organization",
     ],
 )
+@pytest.mark.rule("E-FAILED-PATH-1")
 def test_path_that_does_not_exist_fails_with_invalid_entity_path(path: str, named: str) -> None:
     error = _failure(path)
     assert error.code == "INVALID_ORGANIZATIONS_ENTITY_PATH"
@@ -781,6 +809,7 @@ def test_path_that_does_not_exist_fails_with_invalid_entity_path(path: str, name
     assert named in error.detail
 
 
+@pytest.mark.rule("E-FAILED-POLICY-1")
 @pytest.mark.parametrize("policy_id", [UNKNOWN_POLICY, TAGPOLICY])
 @pytest.mark.parametrize("entity", [ROOT, OU_B1, A555])
 def test_unknown_or_non_scp_policy_fails_for_non_management_entity(
@@ -998,6 +1027,7 @@ def _job_ids() -> Iterable[str]:
         ]
     ),
 )
+@pytest.mark.rule("R-ROW-7")
 def test_number_of_services_accessible_equals_rows_over_all_pages(
     org: Organization,
     events: list[AccessEvent],

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
+import pytest
 from conftest import make_small_catalog
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -94,6 +95,7 @@ def non_management_paths(org: Organization) -> st.SearchStrategy[EntityPath]:
 # --------------------------------------------------------------------------- SCP rules
 
 
+@pytest.mark.rule("R-ALLOW-2")
 @RULE
 @given(st.data())
 def test_a_deny_added_anywhere_on_the_path_never_adds_a_service(data: st.DataObject) -> None:
@@ -251,6 +253,7 @@ def test_moving_an_account_between_ous_with_identical_scp_chains(data: st.DataOb
 # --------------------------------------------------------------------------- whose activity
 
 
+@pytest.mark.rule("R-MGMT-1", "R-MGMT-3")
 @RULE
 @given(st.data())
 def test_the_management_account_lists_the_catalog_whatever_the_policy_id(
@@ -269,6 +272,7 @@ def test_the_management_account_lists_the_catalog_whatever_the_policy_id(
     assert report(org, events, path, policy_id).details == plain.details
 
 
+@pytest.mark.rule("R-ROOT-2", "R-ROW-4")
 @RULE
 @given(st.data())
 def test_root_totals_count_non_management_accounts_with_an_attempt(data: st.DataObject) -> None:
@@ -321,6 +325,7 @@ def test_every_sort_key_permutes_the_rows_and_descending_reverses(data: st.DataO
     assert times == sorted(times)
 
 
+@pytest.mark.rule("R-ROW-7")
 @RULE
 @given(
     st.data(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,11 +91,20 @@ def small() -> Snapshot:
     }
 
 
+_LABEL = re.compile(r" \((?:root|ou|account|policy) [^ ()]+\)$")
+
+
+def pointer(location: str) -> str:
+    """The JSON pointer of a problem's location, without the id label of its entry
+    (``/Policies/7/Content (policy p-abc12345)`` -> ``/Policies/7/Content``)."""
+    return _LABEL.sub("", location)
+
+
 def problems_of(snapshot: object) -> list[tuple[str, str]]:
-    """The (location, message) pairs of the SnapshotError loading ``snapshot`` raises."""
+    """The (JSON pointer, message) pairs of the SnapshotError loading ``snapshot`` raises."""
     with pytest.raises(SnapshotError) as info:
         load_organization(snapshot)  # type: ignore[arg-type]
-    return [(p.location, p.message) for p in info.value.problems]
+    return [(pointer(p.location), p.message) for p in info.value.problems]
 
 
 def add_policy(
@@ -1103,7 +1113,7 @@ def test_several_problems_are_listed_together_in_document_order() -> None:
     ]
     with pytest.raises(SnapshotError) as info:
         load_organization(snapshot)
-    assert [(p.location, p.message) for p in info.value.problems] == expected
+    assert [(pointer(p.location), p.message) for p in info.value.problems] == expected
     assert str(info.value).startswith("7 problems found:\n  - /Organization/MasterAccountId: ")
 
 
@@ -1270,7 +1280,7 @@ def test_missing_file_is_a_snapshot_error_naming_the_file(tmp_path: Path) -> Non
     with pytest.raises(SnapshotError) as info:
         load_organization(missing)
     assert info.value.source == str(missing)
-    assert [(p.location, p.message) for p in info.value.problems] == [
+    assert [(pointer(p.location), p.message) for p in info.value.problems] == [
         (str(missing), "no such file")
     ]
     assert str(missing) in str(info.value)
@@ -1281,7 +1291,7 @@ def test_file_that_is_not_json_is_reported_with_line_and_column(tmp_path: Path) 
     bad.write_text('{\n  "Organization": ,\n}', encoding="utf-8")
     with pytest.raises(SnapshotError) as info:
         load_organization(bad)
-    assert [(p.location, p.message) for p in info.value.problems] == [
+    assert [(pointer(p.location), p.message) for p in info.value.problems] == [
         (f"{bad}:2:19", "not JSON: Expecting value")
     ]
     assert info.value.source == str(bad)
@@ -1290,12 +1300,15 @@ def test_file_that_is_not_json_is_reported_with_line_and_column(tmp_path: Path) 
 def test_file_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     bad = tmp_path / "latin1.json"
     bad.write_bytes(b'{"Organization": "\xe9"}')
-    with pytest.raises(SnapshotError, match="cannot be read: 'utf-8' codec can't decode"):
+    with pytest.raises(
+        SnapshotError,
+        match=r"cannot be read: not UTF-8 text \(invalid continuation byte\) at byte 18",
+    ):
         load_organization(bad)
 
 
 def test_directory_is_reported_as_unreadable(tmp_path: Path) -> None:
-    with pytest.raises(SnapshotError, match="cannot be read") as info:
+    with pytest.raises(SnapshotError, match="not a regular file: a directory") as info:
         load_organization(tmp_path)
     assert info.value.source == str(tmp_path)
 
@@ -1305,7 +1318,7 @@ def test_file_holding_a_json_array_is_reported_naming_the_file(tmp_path: Path) -
     array.write_text("[]", encoding="utf-8")
     with pytest.raises(SnapshotError) as info:
         load_organization(array)
-    assert [(p.location, p.message) for p in info.value.problems] == [
+    assert [(pointer(p.location), p.message) for p in info.value.problems] == [
         ("", "a snapshot must be a JSON object, got an array")
     ]
     assert f"1 problem found in {array}:" in str(info.value)
@@ -1319,7 +1332,7 @@ def test_problems_in_a_file_name_the_file_and_the_json_location(tmp_path: Path) 
     with pytest.raises(SnapshotError) as info:
         load_organization(path)
     assert info.value.source == str(path)
-    assert [p.location for p in info.value.problems] == ["/Accounts/1"]
+    assert [pointer(p.location) for p in info.value.problems] == ["/Accounts/1"]
 
 
 def test_source_of_another_type_is_a_snapshot_error() -> None:

@@ -175,6 +175,38 @@ def test_organizations_shrink_to_full_aws_access_on_a_lone_account() -> None:
     }
 
 
+_SHRINK = settings(database=None, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def test_default_organizations_shrink_to_scps_enabled_with_full_aws_access_everywhere() -> None:
+    """With default options the fully shrunk organization has SCPs enabled, no OU, one
+    account, and FullAWSAccess as the only SCP on root and account (as documented)."""
+    org = find(organizations(catalog=CATALOG), lambda o: True, settings=_SHRINK)
+    assert org.scp_enabled
+    assert org.organizational_units == ()
+    assert len(org.accounts) == 1
+    assert org.policies == (FULL_AWS_ACCESS,)
+    assert org.attachments == {
+        (FULL_AWS_ACCESS_ID, org.root.id),
+        (FULL_AWS_ACCESS_ID, org.accounts[0].id),
+    }
+
+
+def test_shrinking_keeps_full_aws_access_on_every_entity_when_custom_scps_exist() -> None:
+    """Shrunk to "some custom SCP exists": FullAWSAccess still sits on every entity."""
+    org = find(
+        organizations(
+            catalog=CATALOG, max_ous=1, max_accounts=2, max_custom_scps=1, max_statements=1
+        ),
+        lambda o: len(o.scps) > 1,
+        settings=_SHRINK,
+    )
+    assert org.scp_enabled
+    entities = [org.root.id, *(ou.id for ou in org.organizational_units)]
+    entities += [a.id for a in org.accounts]
+    assert all(FULL_AWS_ACCESS_ID in org.scp_ids_attached(e) for e in entities)
+
+
 def test_custom_scps_appear_next_to_full_aws_access() -> None:
     """Entities with custom SCPs (with and without FullAWSAccess) are generated."""
     org = _find(
@@ -317,6 +349,17 @@ def small_org() -> Organization:
 NAIVE = datetime(2025, 1, 1)
 
 
+def test_the_default_organization_shrinks_to_scps_enabled_and_full_aws_access_everywhere() -> None:
+    """The documented shrink target: SCPs enabled, FullAWSAccess alone on every entity."""
+    org = _find(organizations(catalog=CATALOG), lambda o: True)
+    assert org.scp_enabled
+    assert not org.organizational_units
+    entities = [org.root.id, *(a.id for a in org.accounts)]
+    assert [[p.id for p in org.scps_attached(e)] for e in entities] == [
+        ["p-FullAWSAccess"] for _ in entities
+    ]
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -330,6 +373,7 @@ NAIVE = datetime(2025, 1, 1)
         (lambda o: organizations(max_scps_per_target=6), "max_scps_per_target"),
         (lambda o: organizations(max_scps_per_target=0), "max_scps_per_target"),
         (lambda o: organizations(scps_enabled="yes"), "scps_enabled"),  # type: ignore[arg-type]
+        (lambda o: organizations(scps_enabled=st.just(True)), "scps_enabled"),  # type: ignore[arg-type]
         (lambda o: organizations(catalog={"s3": {}}), "catalog"),  # type: ignore[arg-type]
         (lambda o: organizations(max_accounts=2.5), "int"),  # type: ignore[arg-type]
         (lambda o: scp_documents(effects=("Permit",)), "effects"),
@@ -361,9 +405,11 @@ NAIVE = datetime(2025, 1, 1)
 def test_impossible_options_raise_invalid_argument(
     small_org: Organization, make: Any, message: str
 ) -> None:
-    """Impossible options raise InvalidArgument at once, naming the option."""
+    """Impossible options raise InvalidArgument when the strategy is used, naming the option;
+    building it never raises (Hypothesis's API style)."""
+    strategy = make(small_org)
     with pytest.raises(InvalidArgument, match=message):
-        make(small_org)
+        strategy.validate()
 
 
 # --------------------------------------------------------------------------- registration

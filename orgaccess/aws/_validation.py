@@ -102,7 +102,29 @@ class Member:
         return None
 
 
+def _huge_int(value: Any) -> str | None:
+    """Words for an int too large to print (``str`` refuses past 4,300 digits)."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        sign = "-" if value < 0 else ""
+        return f"{sign}<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    return None
+
+
+def _repr(value: Any) -> str:
+    huge = _huge_int(value)
+    if huge is not None:
+        return huge
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the parameter problem
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def _shown(value: Any) -> str:
+    huge = _huge_int(value)
+    if huge is not None:
+        return f"'{huge}'"
     text = str(value)
     return "'" + (text if len(text) <= 80 else text[:77] + "...") + "'"
 
@@ -178,7 +200,7 @@ def validate(operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         value = params[m.name]
         if not isinstance(value, m.type) or (m.type is int and isinstance(value, bool)):
             client_side.append(
-                f"Invalid type for parameter {m.name}, value: {value!r}, "
+                f"Invalid type for parameter {m.name}, value: {_repr(value)}, "
                 f"type: {type(value)}, valid types: {_type_name(m.type)}"
             )
     if client_side:

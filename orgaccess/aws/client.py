@@ -2,11 +2,22 @@
 
 :class:`ReportClient` answers the two IAM operations the way AWS does
 (semantics sections 5 to 8), so code that calls boto3's IAM client can be
-tested against it::
+tested against it:
 
-    client = ReportClient(org, events, clock=fixed_clock)
-    job = client.generate_organizations_access_report(EntityPath=path)
-    report = client.get_organizations_access_report(JobId=job["JobId"])
+>>> from datetime import UTC, datetime
+>>> from orgaccess import AccessEvent, ServiceCatalog, example_organization
+>>> now = datetime(2026, 11, 1, tzinfo=UTC)
+>>> catalog = ServiceCatalog.from_mapping({"s3": {"actions": ["GetObject"]},
+...                                        "ec2": {"actions": ["RunInstances"]}})
+>>> events = [AccessEvent(account_id="777788889999", service_namespace="s3",
+...                       region="eu-west-1", time=datetime(2026, 10, 1, tzinfo=UTC))]
+>>> client = ReportClient(example_organization(), events, clock=lambda: now, catalog=catalog)
+>>> job = client.generate_organizations_access_report(EntityPath="o-exampleorg1/r-ex12")
+>>> report = client.get_organizations_access_report(JobId=job["JobId"])
+>>> report["JobStatus"], report["NumberOfServicesAccessible"], report["NumberOfServicesNotAccessed"]
+('COMPLETED', 2, 1)
+>>> [(d["ServiceNamespace"], d["TotalAuthenticatedEntities"]) for d in report["AccessDetails"]]
+[('ec2', 0), ('s3', 1)]
 
 Several principals share one set of jobs: :meth:`ReportClient.as_caller`
 returns a client bound to another caller over the same jobs, so the owner
@@ -35,8 +46,9 @@ from ..engine.evaluation import Evaluator
 from ..engine.report import Report, ReportOptions, build_report
 from ..engine.sorting import SortKey, sort_details
 from ..errors import (
+    ConfigurationError,
     InvalidIdError,
-    OrgAccessError,
+    JobInProgressError,
     PaginationError,
     ReportFailedError,
     ServiceError,
@@ -65,6 +77,14 @@ DEFAULT_REUSE_WINDOW = timedelta(seconds=60)
 _CALLER_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.+)$")
 
 
+def _brief(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters; words for an int too large to print."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def parse_caller(caller: str) -> tuple[str, AccountId]:
     """Normalise a caller (an IAM or STS ARN, or a bare account id) to (ARN, account id).
 
@@ -75,7 +95,7 @@ def parse_caller(caller: str) -> tuple[str, AccountId]:
     match = _CALLER_RE.match(caller) if isinstance(caller, str) else None
     if match is None:
         raise InvalidIdError(
-            f"caller {caller!r} is not an IAM or STS principal ARN "
+            f"caller {_brief(caller)} is not an IAM or STS principal ARN "
             "(arn:aws:iam::123456789012:user/name, arn:aws:sts::123456789012:assumed-role/r/s) "
             "or a 12-digit account id"
         )
@@ -224,14 +244,36 @@ class ReportClient:
         organizations_read_denied: Iterable[str] = (),
     ) -> None:
         if not isinstance(organization, Organization):
-            raise TypeError(f"organization must be an Organization, got {organization!r}")
+            raise TypeError(f"organization must be an Organization, got {_brief(organization)}")
         for name, value in (("job_duration", job_duration), ("reuse_window", reuse_window)):
             if not isinstance(value, timedelta) or value < timedelta(0):
-                raise ValueError(f"{name} must be a non-negative timedelta, got {value!r}")
-        if not isinstance(max_concurrent_jobs, int) or max_concurrent_jobs < 1:
-            raise ValueError(f"max_concurrent_jobs must be at least 1, got {max_concurrent_jobs!r}")
-        if isinstance(organizations_read_denied, str):
-            raise TypeError("organizations_read_denied must be a collection of principals, not str")
+                raise ConfigurationError(
+                    f"{name} must be a non-negative timedelta, got {_brief(value)}"
+                )
+        if (
+            isinstance(max_concurrent_jobs, bool)
+            or not isinstance(max_concurrent_jobs, int)
+            or max_concurrent_jobs < 1
+        ):
+            raise ConfigurationError(
+                f"max_concurrent_jobs must be at least 1, got {_brief(max_concurrent_jobs)}"
+            )
+        if isinstance(organizations_read_denied, str) or not isinstance(
+            organizations_read_denied, Iterable
+        ):
+            raise TypeError(
+                "organizations_read_denied must be a collection of principals, got "
+                f"{_brief(organizations_read_denied)}"
+            )
+        for hook_name, hook in (("clock", clock), ("id_factory", id_factory)):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{hook_name} must be a function, got {_brief(hook)}")
+        if options is not None and not isinstance(options, ReportOptions):
+            raise TypeError(f"options must be a ReportOptions, got {_brief(options)}")
+        if catalog is not None and not isinstance(catalog, ServiceCatalog):
+            raise TypeError(f"catalog must be a ServiceCatalog, got {_brief(catalog)}")
+        if not isinstance(events, ActivityIndex | Iterable):
+            raise TypeError(f"events must be an ActivityIndex or events, got {_brief(events)}")
         options = options or ReportOptions()
         catalog = catalog if catalog is not None else default_catalog()
         clock = clock or _system_clock
@@ -288,9 +330,9 @@ class ReportClient:
         if self.caller_account != org.management_account_id:
             raise ServiceError(
                 "AccessDenied",
-                f"User: {self.caller} is not authorized to perform: iam:{operation}: "
-                f"the caller must be in the management account {org.management_account_id} "
-                f"of organization {org.id}",
+                f"User: {self.caller} is not authorized to perform: iam:{operation} "
+                f"(the caller must be in the management account {org.management_account_id} "
+                f"of organization {org.id})",
             )
 
     # -- GenerateOrganizationsAccessReport ------------------------------------
@@ -342,8 +384,9 @@ class ReportClient:
             )
         job_id = store.id_factory()
         if not isinstance(job_id, str) or len(job_id) != JOB_ID_LENGTH or job_id in store.jobs:
-            raise ValueError(
-                f"id_factory must return new {JOB_ID_LENGTH}-character strings, got {job_id!r}"
+            raise ConfigurationError(
+                f"id_factory must return new {JOB_ID_LENGTH}-character strings, "
+                f"got {_brief(job_id)}"
             )
         report: Report | None = None
         failure: ReportFailedError | None = None
@@ -438,11 +481,28 @@ class ReportClient:
         return job
 
     def report_of(self, job_id: str) -> Report:
-        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller."""
-        job = self._job(job_id)
-        if job.report is None:
-            assert job.failure is not None
+        """The :class:`~orgaccess.engine.report.Report` behind a COMPLETED job of this caller.
+
+        It fails where ``get_organizations_access_report(JobId=job_id)`` gives no
+        report, with the same checks in the same order: a bad ``job_id`` is
+        ``ValidationError``, a caller outside the management account
+        ``AccessDenied``, a job that is not this caller's ``NoSuchEntity`` (each
+        raised as ``get`` raises it, a ``ServiceError`` that is also botocore's
+        ``ClientError``); a job that ``get`` shows ``IN_PROGRESS`` raises
+        :class:`~orgaccess.errors.JobInProgressError` (even one that will fail),
+        and a ``FAILED`` job its :class:`~orgaccess.errors.ReportFailedError`.
+        """
+        try:
+            validate(GET, {"JobId": job_id})
+            self._require_management(GET)
+            job = self._job(job_id)
+        except ServiceError as exc:
+            raise typed(exc, GET) from None
+        if self._store.now() < job.completes:
+            raise JobInProgressError(job.job_id, job.completes)
+        if job.failure is not None:
             raise job.failure
+        assert job.report is not None
         return job.report
 
     # -- boto3 conventions ------------------------------------------------------
@@ -483,8 +543,9 @@ class ReportClient:
         function that advances the test's clock.
         """
         if waiter_name != WAITER_NAME:
-            raise OrgAccessError(
-                f"Waiter does not exist: {waiter_name!r}; only {WAITER_NAME!r}",
+            # botocore raises ValueError("Waiter does not exist: ..."); this is one too
+            raise ConfigurationError(
+                f"Waiter does not exist: {waiter_name!r:.80}; only {WAITER_NAME!r}",
                 code="UnknownWaiter",
             )
         if sleep is None:

@@ -2,11 +2,22 @@
 
 Code under test keeps calling ``boto3.client("iam")``; inside ``mock_iam``
 the two report operations are answered by a
-:class:`~orgaccess.aws.client.ReportClient`, with no network::
+:class:`~orgaccess.aws.client.ReportClient`, with no network (dummy credentials;
+no request leaves the process):
 
-    with orgaccess.mock_iam(report_client):
-        iam = boto3.client("iam")
-        job_id = iam.generate_organizations_access_report(EntityPath=path)["JobId"]
+>>> import boto3
+>>> from orgaccess import ReportClient, ServiceCatalog, example_organization
+>>> report_client = ReportClient(
+...     example_organization(), catalog=ServiceCatalog.from_mapping({"s3": {"actions": ["Get"]}})
+... )
+>>> with mock_iam(report_client):
+...     iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="AKIDEXAMPLE",
+...                        aws_secret_access_key="not-a-secret")
+...     job_id = iam.generate_organizations_access_report(
+...         EntityPath="o-exampleorg1/r-ex12")["JobId"]
+...     response = iam.get_organizations_access_report(JobId=job_id)
+>>> response["JobStatus"], response["AccessDetails"][0]["ServiceNamespace"]
+('COMPLETED', 's3')
 
 How, through botocore's extension points only:
 

@@ -5,11 +5,17 @@ botocore's ``paginate.py``: :class:`Paginator` takes the *bound method*
 (of a :class:`~orgaccess.aws.client.ReportClient` or of a boto3 IAM client),
 ``paginate()`` honours ``PaginationConfig`` (``MaxItems``: rows in total,
 ``PageSize``: rows per call, ``StartingToken``: a :attr:`PageIterator.resume_token`)
-and :meth:`PageIterator.build_full_result` merges the pages::
+and :meth:`PageIterator.build_full_result` merges the pages:
 
-    paginator = Paginator(client.get_organizations_access_report)
-    pages = paginator.paginate(JobId=job_id, PaginationConfig={"MaxItems": 50})
-    result = pages.build_full_result()   # AccessDetails of 50 rows, plus NextToken
+>>> from orgaccess import ReportClient, ServiceCatalog, example_organization
+>>> catalog = ServiceCatalog.from_mapping({name: {"actions": ["Get"]} for name in "abcdefg"})
+>>> client = ReportClient(example_organization(), catalog=catalog)
+>>> job_id = client.generate_organizations_access_report(EntityPath="o-exampleorg1/r-ex12")["JobId"]
+>>> paginator = Paginator(client.get_organizations_access_report)
+>>> pages = paginator.paginate(JobId=job_id, PaginationConfig={"MaxItems": 5, "PageSize": 2})
+>>> result = pages.build_full_result()
+>>> len(result["AccessDetails"]), "NextToken" in result
+(5, True)
 
 A job that is not COMPLETED has no pages: iterating raises
 :class:`~orgaccess.errors.PaginationError` with ``code`` ``IN_PROGRESS`` or

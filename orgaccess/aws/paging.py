@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from ..engine.sorting import SortKey
-from ..errors import ServiceError
+from ..errors import ConfigurationError, ServiceError
 
 __all__ = [
     "DEFAULT_MAX_ITEMS",
@@ -72,7 +72,7 @@ class MarkerCodec:
 
     def __init__(self, secret: bytes) -> None:
         if not isinstance(secret, bytes) or len(secret) < 16:
-            raise ValueError("the marker secret must be at least 16 bytes")
+            raise ConfigurationError("the marker secret must be at least 16 bytes")
         self._secret = secret
 
     def _mac(self, job_id: str, sort_key: SortKey, position: int) -> bytes:

@@ -4,7 +4,9 @@ Shared by :func:`orgaccess.aws.mock.mock_iam` (botocore's parser reads the
 XML in process) and :mod:`orgaccess.aws.server` (the XML goes over HTTP).
 :func:`handle` takes the decoded form of one request and the
 :class:`~orgaccess.aws.client.ReportClient` of its caller, and returns the
-HTTP status, headers and body IAM would send::
+HTTP status, headers and body IAM would send:
+
+.. code-block:: xml
 
     <GetOrganizationsAccessReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
       <GetOrganizationsAccessReportResult>...</GetOrganizationsAccessReportResult>

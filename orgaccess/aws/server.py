@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -43,7 +42,8 @@ from typing import Any
 
 import attrs
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, InputFileError
+from ..formats.jsonfile import read_json_file
 from .client import ReportClient, parse_caller
 from .query import QueryResponse, error_response, handle, new_request_id
 
@@ -58,6 +58,8 @@ __all__ = [
 
 #: The largest request body read, in bytes (the biggest valid request is under 2 KiB).
 DEFAULT_MAX_BODY = 64 * 1024
+#: The largest principals file read.
+MAX_PRINCIPALS_BYTES = 1 << 20
 _FORM = "application/x-www-form-urlencoded"
 _AUTH_RE = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/"
@@ -86,10 +88,9 @@ def load_principals(path: str | os.PathLike[str]) -> tuple[Principal, ...]:
     Every problem is reported at once in a :class:`~orgaccess.errors.ConfigurationError`.
     """
     try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"--principals {path}: {exc}") from None
+        data = read_json_file(path, max_bytes=MAX_PRINCIPALS_BYTES)
+    except InputFileError as exc:
+        raise ConfigurationError(f"--principals {exc}") from None
     problems: list[str] = []
     principals: list[Principal] = []
     if not isinstance(data, list):

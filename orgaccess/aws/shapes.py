@@ -25,7 +25,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from .._time import ensure_utc
 from ..engine.report import AccessDetail
-from ..errors import OrgAccessError
+from ..errors import ShapeError
 from ..model.ids import EntityPath
 
 __all__ = ["access_detail_from_aws", "access_detail_to_aws", "make_converter"]
@@ -102,5 +102,5 @@ def access_detail_from_aws(data: Mapping[str, Any]) -> AccessDetail:
             if isinstance(exc, cattrs.BaseValidationError)
             else str(exc)
         )
-        raise OrgAccessError(f"not an AccessDetail dict: {reasons}: {dict(data)!r}") from None
+        raise ShapeError(f"not an AccessDetail dict: {reasons}: {dict(data)!r:.300}") from None
     return detail

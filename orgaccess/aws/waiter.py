@@ -10,10 +10,21 @@ attempts raises :class:`~orgaccess.errors.WaiterError` (also a
 ``reason`` and ``last_response``.
 
 ``sleep`` is injected (default :func:`time.sleep`), so tests advance a fake
-clock instead of waiting::
+clock instead of waiting:
 
-    waiter = client.get_waiter("organizations_access_report_complete")
-    waiter.wait(JobId=job_id, WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+>>> from datetime import UTC, datetime, timedelta
+>>> from orgaccess import ReportClient, ServiceCatalog, example_organization
+>>> now = [datetime(2026, 11, 1, tzinfo=UTC)]
+>>> def advance(seconds):
+...     now[0] += timedelta(seconds=seconds)
+>>> client = ReportClient(example_organization(), clock=lambda: now[0],
+...                       catalog=ServiceCatalog.from_mapping({"s3": {"actions": ["Get"]}}),
+...                       job_duration=timedelta(seconds=3))
+>>> job_id = client.generate_organizations_access_report(EntityPath="o-exampleorg1/r-ex12")["JobId"]
+>>> waiter = client.get_waiter("organizations_access_report_complete", sleep=advance)
+>>> waiter.wait(JobId=job_id, WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+>>> now[0].second, client.get_organizations_access_report(JobId=job_id)["JobStatus"]
+(3, 'COMPLETED')
 """
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import OrgAccessError, WaiterError
+from ..errors import ConfigurationError, WaiterError
 
 __all__ = ["DEFAULT_DELAY", "DEFAULT_MAX_ATTEMPTS", "WAITER_NAME", "Waiter", "waiter_error"]
 
@@ -70,7 +81,7 @@ def _config_value(config: Mapping[str, Any], key: str, default: int) -> int | fl
         or isinstance(value, bool)
         or value < (1 if key == "MaxAttempts" else 0)
     ):
-        raise OrgAccessError(
+        raise ConfigurationError(
             f"WaiterConfig {key} must be a {'positive' if key == 'MaxAttempts' else 'non-negative'}"
             f" number, got {value!r}",
             code="InvalidWaiterConfig",
@@ -103,7 +114,7 @@ class Waiter:
         config = dict(WaiterConfig or {})
         unknown = set(config) - {"Delay", "MaxAttempts"}
         if unknown:
-            raise OrgAccessError(
+            raise ConfigurationError(
                 f"unknown WaiterConfig keys {sorted(unknown)}", code="InvalidWaiterConfig"
             )
         delay = _config_value(config, "Delay", self.delay)  # type: ignore[arg-type]

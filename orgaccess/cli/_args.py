@@ -7,11 +7,13 @@ in :mod:`orgaccess.cli._inputs` before any log is opened.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Final, TextIO
 
 from .._time import parse_instant
 from ..engine.report import DEFAULT_TRACKING_DAYS, PolicyScope
@@ -28,6 +30,7 @@ __all__ = [
     "add_activity",
     "add_jobs",
     "add_entity",
+    "add_namespace_map",
     "add_evaluation",
     "add_org",
     "add_output",
@@ -35,7 +38,10 @@ __all__ = [
     "add_sort_key",
     "day_count",
     "job_count",
+    "namespace_map_entry",
+    "namespace_map_from",
     "parse_time",
+    "partition_name",
     "write_output",
 ]
 
@@ -109,6 +115,15 @@ def day_count(text: str) -> int:
     return value
 
 
+def partition_name(text: str) -> str:
+    """An ARN partition name (``aws``, ``aws-cn``, ``aws-us-gov``): free text without ':' or '/'."""
+    if not text or set(text) & {":", "/"}:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a partition name (e.g. aws, aws-cn, aws-us-gov)"
+        )
+    return text
+
+
 def add_org(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--org",
@@ -145,6 +160,7 @@ def add_evaluation(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--partition",
+        type=partition_name,
         default="aws",
         metavar="NAME",
         help="ARN partition of the organization (aws, aws-cn, aws-us-gov; default: aws)",
@@ -154,11 +170,16 @@ def add_evaluation(p: argparse.ArgumentParser) -> None:
 def add_activity(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--events",
-        required=True,
         nargs="+",
+        default=[],
         metavar="PATH",
-        help="CloudTrail files/directories (.json, .json.gz, lookup-events output) and "
-        "aggregated-row files (.csv, .jsonl)",
+        help="CloudTrail files/directories (delivered logs, lookup-events output, one record "
+        "per line; plain or gzipped) and aggregated-row files (.csv, .jsonl)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="ACTIVITY.db",
+        help="an activity store made by 'orgaccess ingest', in place of or with --events",
     )
     add_jobs(p)
     p.add_argument(
@@ -194,6 +215,108 @@ def add_activity(p: argparse.ArgumentParser) -> None:
         help="answer even when no record was counted or none is in the tracking window "
         "(otherwise exit code 3)",
     )
+    add_namespace_map(p)
+
+
+#: An eventSource, its stem or its first label: letters, digits and ``.-_``, no blank.
+_SOURCE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+#: An IAM service namespace (prefix): lower-case letters, digits and ``-``.
+_NAMESPACE: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+
+
+def _check_pair(source: object, namespace: object, where: str) -> tuple[str, str | None]:
+    if not isinstance(source, str) or not _SOURCE.fullmatch(source):
+        raise ValueError(
+            f"{where}: {source!r:.80} is not an eventSource (e.g. myapp.amazonaws.com), "
+            "its stem (runtime.lex) or its first label"
+        )
+    if namespace is not None and (
+        not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace)
+    ):
+        raise ValueError(
+            f"{where}: {namespace!r:.80} is not an IAM service namespace (e.g. s3, mobiletargeting)"
+        )
+    return source, namespace
+
+
+def namespace_map_entry(text: str) -> tuple[str, str]:
+    """One ``--namespace-map SOURCE=NAMESPACE`` value, checked for form."""
+    source, sep, namespace = text.partition("=")
+    if not sep or not namespace:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not SOURCE=NAMESPACE (e.g. myapp.amazonaws.com=execute-api)"
+        )
+    try:
+        checked, _ = _check_pair(source.strip(), namespace.strip(), repr(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return checked, namespace.strip()
+
+
+def add_namespace_map(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--namespace-map",
+        action="append",
+        type=namespace_map_entry,
+        default=[],
+        metavar="SOURCE=NAMESPACE",
+        help="count the records of eventSource SOURCE (a whole eventSource, its stem before "
+        ".amazonaws.com, or its first label) for IAM namespace NAMESPACE; repeatable, wins "
+        "over --namespace-map-file and the shipped table",
+    )
+    p.add_argument(
+        "--namespace-map-file",
+        metavar="FILE",
+        help='a JSON object {"SOURCE": "NAMESPACE", ...}; null as a value skips that source '
+        "as an unknown service",
+    )
+
+
+def namespace_map_from(
+    args: argparse.Namespace, namespaces: Collection[str]
+) -> Mapping[str, str | None] | None:
+    """The eventSource overrides of ``--namespace-map-file`` and ``--namespace-map``, checked.
+
+    Read before any log: a file that cannot be read is a :class:`CliError`; a file
+    that is not a JSON object of SOURCE -> namespace (or null), or a namespace that
+    ``namespaces`` (the catalog) does not have, is a :class:`UsageError`.
+    """
+    merged: dict[str, str | None] = {}
+    path = getattr(args, "namespace_map_file", None)
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8-sig") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise CliError(f"--namespace-map-file {path}: {exc.strerror or exc}") from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise UsageError(f"--namespace-map-file {path}: not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise UsageError(
+                f"--namespace-map-file {path}: expected a JSON object "
+                '{"SOURCE": "NAMESPACE", ...}, got ' + type(data).__name__
+            )
+        problems = []
+        for source, namespace in data.items():
+            try:
+                key, value = _check_pair(source, namespace, f"--namespace-map-file {path}")
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            merged[key.lower()] = value
+        if problems:
+            raise UsageError("; ".join(problems))
+    for source, namespace in getattr(args, "namespace_map", None) or ():
+        merged[source.lower()] = namespace
+    unknown = sorted({ns for ns in merged.values() if ns is not None and ns not in namespaces})
+    if unknown:
+        raise UsageError(
+            f"--namespace-map: {', '.join(unknown)} is not a service namespace of the catalog "
+            "(records mapped to it could never count)"
+        )
+    return merged or None
 
 
 def add_sort_key(p: argparse.ArgumentParser, default: SortKey) -> None:

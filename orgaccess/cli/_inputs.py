@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import attrs
@@ -22,11 +22,12 @@ from ..aws.client import ReportClient, iter_access_details
 from ..engine.report import PolicyScope, ReportOptions
 from ..errors import InvalidIdError, SnapshotError
 from ..formats.activity import read_activity as read_all_activity
+from ..formats.cloudtrail import IngestSummary
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.events import AccessEvent, ActivityIndex
 from ..model.ids import EntityId, EntityPath, parse_entity_id
 from ..model.organization import Organization
-from ._args import CliError, UsageError
+from ._args import CliError, UsageError, namespace_map_from
 from .coverage import ActivitySpan, Coverage
 
 __all__ = [
@@ -40,7 +41,11 @@ __all__ = [
     "prepare",
     "read_activity",
     "resolve_entity",
+    "write_activity_summary",
 ]
+
+#: How many unknown eventSources the summary names.
+TOP_UNKNOWN = 10
 
 #: Markers never leave one run of the command line, so a fixed secret is enough.
 MARKER_SECRET = b"orgaccess-cli-markers-are-local"
@@ -126,6 +131,7 @@ class Request:
     policy_id: str | None
     as_of: datetime
     options: ReportOptions
+    namespace_map: Mapping[str, str | None] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -175,6 +181,9 @@ def full_report(client: ReportClient, request: Request, sort_key: str) -> dict[s
 
 def prepare(args: argparse.Namespace) -> Request:
     """Check every argument of ``report`` / ``unused`` that needs no logs; raise before reading."""
+    from ._store import check_sources
+
+    check_sources(args)
     for path in args.events:
         if not os.path.exists(path):
             raise CliError(f"--events {path}: no such file or directory")
@@ -188,6 +197,8 @@ def prepare(args: argparse.Namespace) -> Request:
         directory = os.path.dirname(os.path.abspath(output_file))
         if not os.path.isdir(directory):
             raise CliError(f"-o {output_file}: directory {directory} does not exist")
+    catalog = default_catalog()
+    namespace_map = namespace_map_from(args, catalog.namespaces)
     org = load_org(args.org)
     path, entity_id = resolve_entity(org, args.entity)
     options = ReportOptions(
@@ -198,12 +209,13 @@ def prepare(args: argparse.Namespace) -> Request:
     )
     request = Request(
         org=org,
-        catalog=default_catalog(),
+        catalog=catalog,
         entity_path=path,
         entity_id=entity_id,
         policy_id=args.policy_id,
         as_of=as_of,
         options=options,
+        namespace_map=namespace_map,
     )
     # The same request on no activity: parameter errors, AccessDenied and
     # FAILED jobs (unknown policy, SCPs not enabled) show up now.
@@ -259,52 +271,116 @@ class _Span:
             yield event
 
 
+def write_activity_summary(
+    stderr: TextIO, trail: IngestSummary, rows: IngestSummary, *, after: int = 0
+) -> None:
+    """What a read did, on stderr: records counted and skipped by reason, rows folded,
+    problems, and the most frequent unknown eventSources with how to map them."""
+    skipped = ", ".join(f"{reason}: {n}" for reason, n in trail.skipped.items() if n)
+    stderr.write(
+        f"activity: {trail.records_read} CloudTrail records read, {trail.counted} counted"
+        + (f" (skipped {skipped})" if skipped else "")
+        + f"; {rows.records_read} aggregated rows read, {rows.counted} folded"
+        + (f" (skipped {_reasons(rows)})" if rows.skipped_total else "")
+        + (f"; {after} after --as-of left out" if after else "")
+        + "\n"
+    )
+    problems = trail.problems + rows.problems
+    omitted = trail.problems_omitted + rows.problems_omitted
+    for problem in problems[:5]:
+        stderr.write(f"  warning: {problem}\n")
+    if len(problems) + omitted > 5:
+        stderr.write(f"  warning: ... and {len(problems) + omitted - 5} more problems\n")
+    unknown = _unknown_sources(trail, rows)
+    if unknown:
+        top = sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ", ".join(f"{name}: {n}" for name, n in top[:TOP_UNKNOWN])
+        more = f" and {len(top) - TOP_UNKNOWN} more" if len(top) > TOP_UNKNOWN else ""
+        stderr.write(
+            f"  unknown event sources ({sum(unknown.values())} records skipped as "
+            f"UNKNOWN_SERVICE): {shown}{more}; if one belongs to a service, map it with "
+            "--namespace-map SOURCE=NAMESPACE\n"
+        )
+
+
+def _reasons(summary: IngestSummary) -> str:
+    return ", ".join(f"{reason}: {n}" for reason, n in summary.skipped.items() if n)
+
+
+def _unknown_sources(trail: IngestSummary, rows: IngestSummary) -> dict[str, int]:
+    unknown = dict(trail.unknown_sources)
+    for name, n in rows.unknown_sources.items():
+        unknown[name] = unknown.get(name, 0) + n
+    return unknown
+
+
 def read_activity(
     paths: Sequence[str],
     *,
     as_of: datetime,
     catalog: ServiceCatalog,
     stderr: TextIO,
+    namespace_map: Mapping[str, str | None] | None = None,
+    store: str | None = None,
+    tracking_days: int = 0,
     jobs: int = 1,
 ) -> tuple[ActivityIndex, ActivitySpan]:
-    """Read the logs into an index (attempts after ``as_of`` left out) and describe them.
+    """Read the logs (and ``store``) into an index (attempts after ``as_of`` left out).
 
     ``jobs`` > 1 reads the CloudTrail files in that many worker processes.
     """
-    index = ActivityIndex(until=as_of)
+    span = _Span(as_of)
+    stored = None
+    if store is not None:
+        from ._store import load_store
+
+        stored = load_store(
+            store, as_of=as_of, window_start=as_of - timedelta(days=tracking_days), stderr=stderr
+        )
+        index = stored.index
+        for seen in (stored.earliest, stored.latest):
+            if seen is not None:
+                span.see(seen)
+        if not paths:
+            return index, ActivitySpan(
+                records_read=stored.records_read,
+                rows_read=stored.rows_read,
+                counted=stored.counted,
+                after_as_of=stored.after_until,
+                earliest=span.earliest,
+                latest=span.latest,
+                unknown_sources=dict(stored.unknown_sources),
+            )
+    else:
+        index = ActivityIndex(until=as_of)
     progress = _Progress(stderr)
+    before = index.after_until
     try:
         load = read_all_activity(
-            paths, index=index, known_namespaces=catalog.namespaces, on_progress=progress, jobs=jobs
+            paths,
+            index=index,
+            known_namespaces=catalog.namespaces,
+            namespace_map=namespace_map,
+            on_progress=progress,
+            jobs=jobs,
         )
     finally:
         progress.close()
     trail_summary, rows = load.cloudtrail, load.rows
-    span = _Span(as_of)
-    span.earliest, span.latest = index.earliest, index.latest
-    after = index.after_until
-    skipped = ", ".join(f"{reason}: {n}" for reason, n in trail_summary.skipped.items() if n)
-    stderr.write(
-        f"activity: {trail_summary.records_read} CloudTrail records read, "
-        f"{trail_summary.counted} counted"
-        + (f" (skipped {skipped})" if skipped else "")
-        + f"; {rows.records_read} aggregated rows read, {rows.counted} folded"
-        + (f"; {after} after --as-of left out" if after else "")
-        + "\n"
-    )
-    problems = trail_summary.problems + rows.problems
-    for problem in problems[:5]:
-        stderr.write(f"  warning: {problem}\n")
-    if len(problems) > 5:
-        stderr.write(f"  warning: ... and {len(problems) - 5} more problems\n")
-    unknown = dict(trail_summary.unknown_sources)
-    for name, n in rows.unknown_sources.items():
-        unknown[name] = unknown.get(name, 0) + n
+    for seen in (index.earliest, index.latest):  # the index keeps both (it has ``until``)
+        if seen is not None:
+            span.see(seen)
+    after = index.after_until - before
+    write_activity_summary(stderr, trail_summary, rows, after=after)
+    unknown = _unknown_sources(trail_summary, rows)
+    if stored is not None:
+        for name, n in stored.unknown_sources.items():
+            unknown[name] = unknown.get(name, 0) + n
     return index, ActivitySpan(
-        records_read=trail_summary.records_read,
-        rows_read=rows.records_read,
-        counted=trail_summary.counted + rows.counted,
-        after_as_of=after,
+        records_read=trail_summary.records_read + (stored.records_read if stored else 0),
+        rows_read=rows.records_read + (stored.rows_read if stored else 0),
+        counted=trail_summary.counted + rows.counted + (stored.counted if stored else 0),
+        after_as_of=after + (stored.after_until if stored else 0),
         earliest=span.earliest,
         latest=span.latest,
         unknown_sources=unknown,

@@ -13,13 +13,18 @@ code      meaning
           does not cover the whole period or every account (``--allow-partial``)
 5         unused services found (``unused --fail-on-unused``)
 6         a proposed SCP change cuts off a service used in the window (``impact``)
+130       interrupted (Ctrl-C)
 ========  ==========================================================================
+
+An unexpected internal error (a bug) is one line asking for a bug report, exit
+code 1; ``ORGACCESS_DEBUG=1`` shows its traceback instead.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "EXIT_BAD_INPUT",
+    "EXIT_INTERRUPTED",
     "EXIT_NOT_OBSERVABLE",
     "EXIT_NO_ACTIVITY",
     "EXIT_OK",
@@ -35,3 +40,4 @@ EXIT_NO_ACTIVITY = 3
 EXIT_NOT_OBSERVABLE = 4
 EXIT_UNUSED_FOUND = 5
 EXIT_USED_ACCESS_CUT_OFF = 6
+EXIT_INTERRUPTED = 130

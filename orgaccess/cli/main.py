@@ -4,10 +4,12 @@ Each subcommand is a module of :mod:`orgaccess.cli.commands` providing
 ``add_parser(subparsers) -> argparse.ArgumentParser`` (its options, help,
 description and example) and ``run(args, stdout, stderr) -> int`` (the work;
 returns the exit code). :data:`COMMANDS` lists them in help order, so
-registering a new command is two lines::
+registering a new command is two lines: import its module here and add it
+to the tuple.
 
-    from .commands import impact
-    COMMANDS = (..., impact)
+>>> [command.__name__.rsplit(".", 1)[1] for command in COMMANDS]  # doctest: +NORMALIZE_WHITESPACE
+['snapshot', 'tree', 'validate', 'ingest', 'store', 'report', 'unused', 'explain', 'impact',
+ 'serve', 'demo']
 
 Everything else is shared: :mod:`~orgaccess.cli._args` (options and value
 checks), :mod:`~orgaccess.cli._inputs` (snapshot, entity and activity,
@@ -15,29 +17,59 @@ checked in the order that fails fastest), :mod:`~orgaccess.cli.coverage`
 (what the logs could show), :mod:`~orgaccess.cli.output` and
 :mod:`~orgaccess.cli.html` (renderings). The exit codes are in
 :mod:`orgaccess.cli.exitcodes`: 0 success, 1 bad input, 2 usage, 3 no
-activity, 4 not observable, 5 unused services found. Errors are one line on
-standard error, never a traceback. Only this package prints or exits.
+activity, 4 not observable, 5 unused services found, 6 a used service cut
+off, 130 interrupted. Errors are one line on standard error, never a
+traceback (an unexpected exception is one line asking for a bug report;
+``ORGACCESS_DEBUG=1`` re-raises it instead). Only this package prints or exits.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
 from .. import __version__
 from ..errors import OrgAccessError
 from ._args import CliError, UsageError
-from .commands import demo, explain, impact, report, serve, snapshot, sql, tree, unused, validate
-from .exitcodes import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE
+from .commands import (
+    demo,
+    explain,
+    impact,
+    ingest,
+    report,
+    serve,
+    snapshot,
+    sql,
+    tree,
+    unused,
+    validate,
+)
+from .commands import store as store_command
+from .exitcodes import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["BUG_REPORT", "COMMANDS", "DEBUG_ENV", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``orgaccess --help`` lists them.
-COMMANDS = (snapshot, tree, validate, report, unused, explain, impact, serve, sql, demo)
+COMMANDS = (
+    snapshot,
+    tree,
+    validate,
+    ingest,
+    store_command,
+    report,
+    unused,
+    explain,
+    impact,
+    serve,
+    sql,
+    demo,
+)
 
 Runner = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
@@ -66,12 +98,64 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the process has none (``orgaccess demo >&-``)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+
+#: Set to 1 to let unexpected exceptions propagate with their traceback (tests, debugging).
+DEBUG_ENV = "ORGACCESS_DEBUG"
+BUG_REPORT = "please report this bug with the command line that caused it"
+
+
 def main(
     argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
-    """Run the command line; returns the exit code."""
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    """Run the command line; returns the exit code.
+
+    Never raises (except ``SystemExit`` from nowhere but here) and never prints
+    a traceback: every error is one line on ``stderr``. An unexpected
+    exception is reported as a bug (exit 1) unless ``ORGACCESS_DEBUG=1`` is
+    set, which re-raises it. ``KeyboardInterrupt`` exits with 130.
+    """
+    out: TextIO = stdout or sys.stdout or cast(TextIO, _ClosedOutput())
+    err: TextIO = stderr or sys.stderr or io.StringIO()
+    try:
+        return _main(argv, out, err, own_stdout=stdout is None)
+    except KeyboardInterrupt:
+        _say(err, "orgaccess: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _broken_pipe(own_stdout=stdout is None)
+
+
+def _say(err: TextIO, line: str) -> None:
+    try:
+        err.write(line + "\n")
+        err.flush()
+    except (OSError, ValueError):
+        pass  # standard error is gone too: the exit code is all that is left
+
+
+def _broken_pipe(*, own_stdout: bool) -> int:
+    # The reader went away (``orgaccess report | head``): stop quietly, and keep
+    # Python from complaining when it flushes the dead stdout at exit.
+    if own_stdout and sys.stdout is not None:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO, *, own_stdout: bool) -> int:
     parser = build_parser()
     try:
         # argparse prints help, --version and usage errors itself: to our streams.
@@ -79,30 +163,41 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    except OSError as exc:  # help or --version to a closed stdout
+        _say(err, f"orgaccess: cannot write to standard output: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
     run: Runner = args.run
     try:
         status = run(args, out, err)
         out.flush()  # inside the try: a closed pipe shows up here, not at exit
         return status
     except UsageError as exc:
-        err.write(
-            f"orgaccess {args.command}: error: {exc} (see 'orgaccess {args.command} --help')\n"
-        )
+        _say(err, f"orgaccess {args.command}: error: {exc} (see 'orgaccess {args.command} --help')")
         return EXIT_USAGE
     except CliError as exc:
-        err.write(f"orgaccess: {exc}\n")
+        _say(err, f"orgaccess: {exc}")
     except OrgAccessError as exc:
         code = f"{exc.code}: " if exc.code else ""
-        err.write(f"orgaccess: {code}{str(exc).splitlines()[0]}\n")
+        text = str(exc).splitlines()
+        _say(err, f"orgaccess: {code}{text[0] if text else type(exc).__name__}")
     except BrokenPipeError:
-        # The reader went away (``orgaccess report | head``): stop quietly.
-        if stdout is None:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return _broken_pipe(own_stdout=own_stdout)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        err.write(f"orgaccess: {where}{exc.strerror or exc}\n")
-    except ValueError as exc:
-        err.write(f"orgaccess: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}\n")
+        _say(err, f"orgaccess: {where}{exc.strerror or exc}")
+    except UnicodeEncodeError as exc:
+        # text that is not valid Unicode (a lone surrogate from an undecodable argument)
+        _say(err, f"orgaccess: cannot write text that is not valid Unicode ({exc.reason})")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        _say(
+            err,
+            f"orgaccess: internal error: {type(exc).__name__}"
+            + (f": {first}" if first else "")
+            + f" ({BUG_REPORT}; set {DEBUG_ENV}=1 for the traceback)",
+        )
     return EXIT_BAD_INPUT

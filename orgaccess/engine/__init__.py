@@ -4,8 +4,11 @@ This package only re-exports; each name lives in the module named in its import.
 """
 
 from .arnmatch import (
+    MAX_SEARCH_STEPS,
     ResourceSpec,
+    SearchResult,
     find_surviving_arn,
+    search_surviving_arn,
     some_arn_survives,
 )
 from .change_impact import (
@@ -16,14 +19,21 @@ from .change_impact import (
     impact,
 )
 from .evaluation import (
+    Basis,
     Evaluator,
     Explanation,
     LevelExplanation,
     ResourceMode,
     StatementRef,
 )
+from .explain import (
+    Combination,
+    explain_combination,
+    explain_unlimited,
+)
 from .report import (
     DEFAULT_TRACKING_DAYS,
+    MAX_TRACKING_DAYS,
     AccessDetail,
     PolicyScope,
     Report,
@@ -39,24 +49,32 @@ from .sorting import (
 __all__ = [
     "AccessChange",
     "AccessDetail",
+    "Basis",
+    "Combination",
     "DEFAULT_TRACKING_DAYS",
     "DEFAULT_WINDOW_DAYS",
     "EntityImpact",
+    "MAX_TRACKING_DAYS",
     "Evaluator",
     "Explanation",
     "Impact",
     "LevelExplanation",
+    "MAX_SEARCH_STEPS",
     "PolicyScope",
     "Report",
     "ReportOptions",
     "ResourceMode",
     "ResourceSpec",
+    "SearchResult",
     "SortKey",
     "StatementRef",
     "build_report",
     "counted_accounts",
+    "explain_combination",
+    "explain_unlimited",
     "find_surviving_arn",
     "impact",
+    "search_surviving_arn",
     "some_arn_survives",
     "sort_details",
 ]

@@ -5,8 +5,9 @@ resource types (the catalog's ARN *templates*) is allowed at **every** level of
 the organization (at each level, by at least one Allow statement's resource
 element) and removed by **no** unconditional Deny (semantics section 3).
 Templates and policy patterns both describe regular languages, so the question
-"is the intersection non-empty?" is decided exactly, with automata, and a
-shortest witness ARN is returned:
+"is the intersection non-empty?" is decided with automata, exactly unless a
+step bound is reached first (see *Bound* below), and a shortest witness ARN is
+returned:
 
 >>> obj = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
 >>> find_surviving_arn([obj], [[ResourceSpec(("arn:aws:s3:::my-bucket",))]]) is None
@@ -99,25 +100,69 @@ accept, every level has an admitting spec and no deny removes the string.
 Automata that can no longer change the outcome (state set empty, or
 containing a state that accepts every continuation) are collapsed so that
 dead product states are pruned early. The first accepting state found gives a
-shortest witness. There is no backtracking and no enumeration of strings; the
-work is bounded by the number of reachable product states.
+shortest witness. There is no backtracking and no enumeration of strings.
+Automata steps are bit-parallel (``engine/_automata.py``): a few big-integer
+operations per step, whatever the number of states.
+
+Before searching, a linear test decides the common hostile case exactly: when
+the Deny patterns certainly cover every pattern some level admits (the deny
+automaton reads the admitted pattern itself; sound, not complete), nothing
+survives and no search is made. An Allow and a Deny on the same pattern, or
+a Deny on a wider one, are decided this way.
+
+Bound
+-----
+
+The product can have exponentially many states (a Deny on ``*a`` followed by
+*n* ``?`` must remember *n* characters, and deciding such questions is
+PSPACE-hard in general), so every search is bounded: it stops after
+``max_steps`` automaton steps (default :data:`MAX_SEARCH_STEPS`; the cost of
+expanding a product state is the number of symbols tried times the active
+automata, plus their literal alphabets). When the bound is reached first,
+:func:`search_surviving_arn` returns a result with ``exhausted=True`` and
+:func:`find_surviving_arn` raises :class:`~orgaccess.errors.SearchLimitError`:
+the question is *undecided*, never answered wrongly. A search that decides
+in ``s`` steps decides identically under any bound of at least ``s``.
+The evaluator turns an undecided action into a listed service, a safe
+over-approximation (see :mod:`orgaccess.engine.evaluation` and
+``docs/explanation/evaluation-bounds.md``).
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections import deque
 from collections.abc import Iterable, Sequence
-from typing import Final
 
 import attrs
 
+from ..errors import SearchLimitError
+from ._automata import (
+    EMPTY,
+    NO_TEMPLATES,
+    PREF_RANK,
+    PREFERRED,
+    SEPARATORS,
+    UNIV,
+    Nfa,
+    compile_patterns,
+    compile_templates,
+    covered,
+)
+
 __all__ = [
+    "MAX_SEARCH_STEPS",
     "ResourceSpec",
+    "SearchResult",
     "find_surviving_arn",
+    "search_surviving_arn",
     "some_arn_survives",
 ]
+
+#: The default bound on one search, in automaton steps (one step: one
+#: automaton reads one character). About 0.1 s of work; realistic SCPs need a
+#: few hundred steps per search.
+MAX_SEARCH_STEPS = 50_000
 
 
 def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
@@ -140,255 +185,6 @@ class ResourceSpec:
     negated: bool = False
 
 
-# --------------------------------------------------------------------------- tokens
-
-# Token kinds of a position automaton. A token is (kind, char); char is used by _LIT only.
-_LIT: Final = 0  # the character itself
-_ANY: Final = 1  # exactly one character
-_STAR: Final = 2  # any sequence of characters
-_NSEP: Final = 3  # exactly one character other than ':' and '/'
-_NSEP_STAR: Final = 4  # any sequence of characters other than ':' and '/'
-_VAR: Final = 5  # an unknown policy variable (resolved before compilation)
-_NCOLON: Final = 6  # exactly one character other than ':'
-_NCOLON_STAR: Final = 7  # any sequence of characters other than ':'
-
-_Tok = tuple[int, str]
-_SEPARATORS: Final = frozenset(":/")
-# A final template variable whose name says it is a key (S3 ``${ObjectName}``,
-# ``${Key}``...) may hold ':' as well as '/'.
-_KEY_VARIABLE: Final = re.compile(r"Object|Key", re.IGNORECASE)
-_ESCAPES: Final = frozenset("*?$")
-_OTHER: Final = ""  # the class of every character an automaton does not read literally
-_PREFERRED: Final = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_PREF_RANK: Final = {c: i for i, c in enumerate(_PREFERRED)}
-
-# Canonical state-set values in a product state (real state sets are positive masks).
-_EMPTY: Final = 0  # the automaton accepts no continuation
-_UNIV: Final = -1  # the automaton accepts every continuation
-_MEMO_LIMIT: Final = 65536  # entries per automaton in each step/relevant memo (a cache bound)
-
-
-@functools.lru_cache(maxsize=8192)
-def _parse_pattern(pattern: str) -> tuple[_Tok, ...]:
-    """Tokens of a policy pattern; unknown variables are left as _VAR tokens."""
-    out: list[_Tok] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "$" and pattern.startswith("${", i):
-            end = pattern.find("}", i + 2)
-            if end != -1:
-                name = pattern[i + 2 : end]
-                out.append((_LIT, name) if name in _ESCAPES and len(name) == 1 else (_VAR, ""))
-                i = end + 1
-                continue
-        if c == "*":
-            out.append((_STAR, ""))
-        elif c == "?":
-            out.append((_ANY, ""))
-        else:
-            out.append((_LIT, c))
-        i += 1
-    return tuple(out)
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_template(template: str, partition: str | None) -> tuple[_Tok, ...]:
-    """Tokens of an ARN template.
-
-    A variable is one or more non-separators, or one or more of any
-    characters when it ends the template. ``${Partition}`` is the literal
-    ``partition`` when one is given.
-    """
-    pieces: list[_Tok | str] = []  # a str is the name of a variable
-    i, n = 0, len(template)
-    while i < n:
-        if template.startswith("${", i):
-            end = template.find("}", i + 2)
-            if end != -1:
-                name = template[i + 2 : end]
-                if partition is not None and name == "Partition":
-                    pieces.extend((_LIT, c) for c in partition)
-                else:
-                    pieces.append(name)
-                i = end + 1
-                continue
-        pieces.append((_LIT, template[i]))
-        i += 1
-    out: list[_Tok] = []
-    for k, piece in enumerate(pieces):
-        if not isinstance(piece, str):
-            out.append(piece)
-        elif k == len(pieces) - 1 and _KEY_VARIABLE.search(piece):
-            out += [(_ANY, ""), (_STAR, "")]
-        elif k == len(pieces) - 1:
-            out += [(_NCOLON, ""), (_NCOLON_STAR, "")]
-        else:
-            out += [(_NSEP, ""), (_NSEP_STAR, "")]
-    return tuple(out)
-
-
-def _resolve(tokens: tuple[_Tok, ...], could: bool) -> tuple[_Tok, ...] | None:
-    """Resolve unknown variables: read as ``*`` (could match) or drop the pattern (None)."""
-    if not any(kind == _VAR for kind, _ in tokens):
-        return tokens
-    if not could:
-        return None
-    return tuple((_STAR, "") if kind == _VAR else (kind, ch) for kind, ch in tokens)
-
-
-# --------------------------------------------------------------------------- automata
-
-
-class _Nfa:
-    """Union of position automata over token sequences; state sets are int bit masks.
-
-    State ``offset + i`` of a sequence means "the first i tokens are consumed";
-    the successor tables are closed under the empty moves of star tokens.
-    The step memo is a cache (the object itself is shared through lru_cache).
-    """
-
-    __slots__ = ("_lits_at", "_memo", "_rel_memo", "_succ", "accept", "start", "universal")
-
-    def __init__(self, seqs: Iterable[tuple[_Tok, ...]]) -> None:
-        tokens: list[_Tok | None] = []  # None: the final (accepting) position of a sequence
-        starts: list[int] = []
-        for seq in seqs:
-            starts.append(len(tokens))
-            tokens.extend(_squeeze(seq))
-            tokens.append(None)
-        size = len(tokens)
-
-        closure = [0] * size
-        for i in range(size - 1, -1, -1):
-            tok = tokens[i]
-            closure[i] = 1 << i
-            if tok is not None and tok[0] in (_STAR, _NSEP_STAR, _NCOLON_STAR):
-                closure[i] |= closure[i + 1]
-
-        literals = {c for tok in tokens if tok is not None and tok[0] == _LIT for c in tok[1]}
-        classes = [*sorted(literals | _SEPARATORS), _OTHER]
-        succ: dict[str, tuple[int, ...]] = {}
-        for cls in classes:
-            row = [0] * size
-            for i, tok in enumerate(tokens):
-                if tok is None:
-                    continue
-                kind, ch = tok
-                if kind == _LIT:
-                    if ch == cls:
-                        row[i] = closure[i + 1]
-                elif kind == _ANY:
-                    row[i] = closure[i + 1]
-                elif kind == _STAR:
-                    row[i] = closure[i]
-                elif kind in (_NCOLON, _NCOLON_STAR):
-                    if cls != ":":
-                        row[i] = closure[i + 1] if kind == _NCOLON else closure[i]
-                elif cls not in _SEPARATORS:
-                    row[i] = closure[i + 1] if kind == _NSEP else closure[i]
-            succ[cls] = tuple(row)
-
-        # A `*` right before the end of its sequence accepts every continuation.
-        accept = 0
-        universal = 0
-        for i, tok in enumerate(tokens):
-            if tok is None:
-                accept |= 1 << i
-            elif tok == (_STAR, "") and tokens[i + 1] is None:
-                universal |= 1 << i
-
-        self.start = 0
-        for s in starts:
-            self.start |= closure[s]
-        self.accept = accept
-        self.universal = universal
-        self._succ = succ
-        self._lits_at = tuple(
-            tok[1] if tok is not None and tok[0] == _LIT else _OTHER for tok in tokens
-        )
-        self._memo: dict[tuple[int, str], int] = {}
-        self._rel_memo: dict[int, frozenset[str]] = {}
-
-    def step(self, mask: int, ch: str) -> int:
-        """The canonical state set after reading ``ch`` from the (positive) state set ``mask``."""
-        succ = self._succ
-        cls = ch if ch in succ else _OTHER
-        key = (mask, cls)
-        memo = self._memo
-        found = memo.get(key)
-        if found is not None:
-            return found
-        row = succ[cls]
-        out = 0
-        m = mask
-        while m:
-            low = m & -m
-            out |= row[low.bit_length() - 1]
-            m ^= low
-        out = self.canon(out)
-        if len(memo) < _MEMO_LIMIT:
-            memo[key] = out
-        return out
-
-    def relevant(self, mask: int) -> frozenset[str]:
-        """The characters some state of ``mask`` reads literally."""
-        found = self._rel_memo.get(mask)
-        if found is not None:
-            return found
-        lits = self._lits_at
-        chars = set()
-        m = mask
-        while m:
-            low = m & -m
-            c = lits[low.bit_length() - 1]
-            if c:
-                chars.add(c)
-            m ^= low
-        out = frozenset(chars)
-        if len(self._rel_memo) < _MEMO_LIMIT:
-            self._rel_memo[mask] = out
-        return out
-
-    def canon(self, mask: int) -> int:
-        """Collapse a state set that can no longer change the outcome."""
-        if mask == 0:
-            return _EMPTY
-        if mask & self.universal:
-            return _UNIV
-        return mask
-
-    def accepts(self, value: int) -> bool:
-        """Whether a canonical state-set value accepts the string read so far."""
-        return value == _UNIV or (value > 0 and bool(value & self.accept))
-
-
-def _squeeze(seq: tuple[_Tok, ...]) -> list[_Tok]:
-    """Merge runs of ``*`` (``**`` is ``*``)."""
-    out: list[_Tok] = []
-    for tok in seq:
-        if tok == (_STAR, "") and out and out[-1] == tok:
-            continue
-        out.append(tok)
-    return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _compile_templates(templates: tuple[str, ...], partition: str | None) -> _Nfa:
-    return _Nfa(_parse_template(t, partition) for t in templates)
-
-
-@functools.lru_cache(maxsize=8192)
-def _compile_patterns(patterns: tuple[str, ...], could: bool) -> _Nfa:
-    """One automaton for the union of ``patterns``, variables resolved per ``could``."""
-    seqs = []
-    for p in patterns:
-        resolved = _resolve(_parse_pattern(p), could)
-        if resolved is not None:
-            seqs.append(resolved)
-    return _Nfa(seqs)
-
-
 # --------------------------------------------------------------------------- search
 
 
@@ -399,7 +195,7 @@ def _is_all_stars(pattern: str) -> bool:
 def _representative(taken: Iterable[str]) -> str:
     """A readable character outside ``taken`` (stands for "any other character")."""
     used = set(taken)
-    for c in _PREFERRED:
+    for c in PREFERRED:
         if c not in used:
             return c
     code = 0xC0
@@ -409,7 +205,7 @@ def _representative(taken: Iterable[str]) -> str:
 
 
 def _symbol_order(c: str) -> tuple[int, int]:
-    rank = _PREF_RANK.get(c)
+    rank = PREF_RANK.get(c)
     return (0, rank) if rank is not None else (1, ord(c))
 
 
@@ -417,18 +213,18 @@ def _symbol_order(c: str) -> tuple[int, int]:
 class _Problem:
     """The compiled automata of one question; ``nfas[0]`` is the templates."""
 
-    nfas: tuple[_Nfa, ...]
+    nfas: tuple[Nfa, ...]
     levels: tuple[tuple[int, tuple[int, ...]], ...]  # (index of union, indexes of negated specs)
     deny_union: int
     negated_denies: tuple[int, ...]
 
     def dead(self, state: tuple[int, ...]) -> bool:
-        if state[0] == _EMPTY or state[self.deny_union] == _UNIV:
+        if state[0] == EMPTY or state[self.deny_union] == UNIV:
             return True
-        if any(state[i] == _EMPTY for i in self.negated_denies):
+        if any(state[i] == EMPTY for i in self.negated_denies):
             return True
         return any(
-            state[u] == _EMPTY and all(state[i] == _UNIV for i in negs) for u, negs in self.levels
+            state[u] == EMPTY and all(state[i] == UNIV for i in negs) for u, negs in self.levels
         )
 
     def accepting(self, state: tuple[int, ...]) -> bool:
@@ -449,14 +245,14 @@ class _Problem:
         """Mark levels satisfied for every continuation as such (fewer distinct states)."""
         out: list[int] | None = None
         for u, negs in self.levels:
-            if state[u] == _UNIV:
+            if state[u] == UNIV:
                 continue
-            if any(state[i] == _EMPTY for i in negs):
+            if any(state[i] == EMPTY for i in negs):
                 if out is None:
                     out = list(state)
-                out[u] = _UNIV
+                out[u] = UNIV
                 for i in negs:
-                    out[i] = _UNIV
+                    out[i] = UNIV
         return state if out is None else tuple(out)
 
 
@@ -469,13 +265,30 @@ def _build(
     """Compile one question; None when no ARN can survive without searching."""
     if not templates:
         return None
-    nfas: list[_Nfa] = [_compile_templates(templates, partition)]
+    prepared = _prepare(allow_levels, denies)
+    if prepared is None:
+        return None
+    return attrs.evolve(
+        prepared, nfas=(compile_templates(templates, partition), *prepared.nfas[1:])
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _prepare(
+    allow_levels: tuple[tuple[ResourceSpec, ...], ...], denies: tuple[ResourceSpec, ...]
+) -> _Problem | None:
+    """The part of a question that does not depend on the templates (cached).
+
+    ``nfas[0]`` is a placeholder for the templates' automaton; None when no
+    ARN can survive whatever the templates.
+    """
+    nfas: list[Nfa] = [NO_TEMPLATES]
 
     deny_patterns: list[str] = []
     negated_denies: list[int] = []
     for spec in denies:
         if spec.negated:
-            nfa = _compile_patterns(spec.patterns, True)
+            nfa = compile_patterns(spec.patterns, True)
             if nfa.start == 0:  # NotResource that can match nothing: denies everything
                 return None
             negated_denies.append(len(nfas))
@@ -485,6 +298,7 @@ def _build(
         else:
             deny_patterns.extend(spec.patterns)
 
+    deny_nfa = compile_patterns(tuple(deny_patterns), False)
     levels: list[tuple[int, tuple[int, ...]]] = []
     seen: set[frozenset[ResourceSpec]] = set()
     for level in allow_levels:
@@ -497,41 +311,66 @@ def _build(
         plain = [p for spec in level if not spec.negated for p in spec.patterns]
         if any(_is_all_stars(p) for p in plain):
             continue  # fast path: this level admits every ARN
-        negated = [_compile_patterns(spec.patterns, False) for spec in level if spec.negated]
+        negated = [compile_patterns(spec.patterns, False) for spec in level if spec.negated]
         if any(nfa.start == 0 for nfa in negated):
             continue  # a NotResource that certainly excludes nothing admits every ARN
+        if plain and not negated and covered(tuple(plain), tuple(deny_patterns)):
+            return None  # everything this level admits is denied (e.g. the same pattern)
         negs = tuple(range(len(nfas), len(nfas) + len(negated)))
         nfas.extend(negated)
         union = len(nfas)
-        nfas.append(_compile_patterns(tuple(plain), True))
+        nfas.append(compile_patterns(tuple(plain), True))
         levels.append((union, negs))
 
     deny_union = len(nfas)
-    nfas.append(_compile_patterns(tuple(deny_patterns), False))
+    nfas.append(deny_nfa)
     return _Problem(tuple(nfas), tuple(levels), deny_union, tuple(negated_denies))
 
 
-def _search(problem: _Problem) -> str | None:
-    """Breadth-first search of the product automaton; a shortest witness or None."""
+@attrs.frozen
+class SearchResult:
+    """The outcome of one bounded search (see :func:`search_surviving_arn`).
+
+    ``witness`` is a shortest surviving string, or None; when ``exhausted``
+    is true the bound was reached first and ``witness`` is None although the
+    question is *undecided*. ``steps`` counts the automaton steps spent.
+    """
+
+    witness: str | None
+    exhausted: bool
+    steps: int
+
+
+def _search(problem: _Problem, max_steps: int) -> SearchResult:
+    """Breadth-first search of the product automaton, at most ``max_steps`` automaton steps."""
     nfas = problem.nfas
     start = problem.settle(tuple(nfa.canon(nfa.start) for nfa in nfas))
     if problem.dead(start):
-        return None
+        return SearchResult(None, False, 0)
     if problem.accepting(start):
-        return ""
+        return SearchResult("", False, 0)
     parent: dict[tuple[int, ...], tuple[tuple[int, ...], str]] = {}
     seen = {start}
     queue = deque([start])
     indexed = tuple(enumerate(nfas))
     settle = any(negs for _, negs in problem.levels)
+    steps = 0
     while queue:
         state = queue.popleft()
-        relevant: set[str] = set(_SEPARATORS)
-        for i, nfa in indexed:
-            value = state[i]
-            if value > 0:
-                relevant |= nfa.relevant(value)
+        active = [(i, nfa) for i, nfa in indexed if state[i] > 0]
+        # The literal look-ups below, then one step per active automaton and symbol;
+        # the bound is checked before each part of the work.
+        lookups = sum(nfa.alphabet for _, nfa in active)
+        if steps + lookups + 3 * len(active) > max_steps:
+            return SearchResult(None, True, steps)
+        relevant: set[str] = set(SEPARATORS)
+        for i, nfa in active:
+            relevant |= nfa.relevant(state[i])
         symbols = sorted((*relevant, _representative(relevant)), key=_symbol_order)
+        cost = lookups + len(symbols) * len(active)
+        if steps + cost > max_steps:
+            return SearchResult(None, True, steps)
+        steps += cost
         for ch in symbols:
             nxt = tuple([nfa.step(v, ch) if (v := state[i]) > 0 else v for i, nfa in indexed])
             if settle:
@@ -548,9 +387,9 @@ def _search(problem: _Problem) -> str | None:
                 while cur != start:
                     cur, c = parent[cur]
                     chars.append(c)
-                return "".join(reversed(chars))
+                return SearchResult("".join(reversed(chars)), False, steps)
             queue.append(nxt)
-    return None
+    return SearchResult(None, False, steps)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -559,9 +398,51 @@ def _solve(
     allow_levels: tuple[tuple[ResourceSpec, ...], ...],
     denies: tuple[ResourceSpec, ...],
     partition: str | None,
-) -> str | None:
+    max_steps: int,
+) -> SearchResult:
     problem = _build(templates, allow_levels, denies, partition)
-    return None if problem is None else _search(problem)
+    return SearchResult(None, False, 0) if problem is None else _search(problem, max_steps)
+
+
+def _check(templates: Sequence[str], partition: str | None, max_steps: int) -> None:
+    if isinstance(templates, str):
+        msg = f"templates must be a sequence of strings, not the string {templates!r}"
+        raise TypeError(msg)
+    if partition is not None and (not partition or SEPARATORS & set(partition)):
+        msg = f"partition must be a non-empty string without ':' or '/', not {partition!r}"
+        raise ValueError(msg)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 0:
+        msg = f"max_steps must be a non-negative int, not {max_steps!r}"
+        raise ValueError(msg)
+
+
+def search_surviving_arn(
+    templates: Sequence[str],
+    allow_levels: Sequence[Sequence[ResourceSpec]],
+    denies: Sequence[ResourceSpec] = (),
+    *,
+    partition: str | None = None,
+    max_steps: int = MAX_SEARCH_STEPS,
+) -> SearchResult:
+    """:func:`find_surviving_arn` that reports reaching the bound instead of raising.
+
+    >>> result = search_surviving_arn(
+    ...     ["arn:aws:s3:::${BucketName}"],
+    ...     [[ResourceSpec(("arn:aws:s3:::*a" + "?" * 18,))]],
+    ...     [ResourceSpec(("arn:aws:s3:::*a" + "?" * 17 + "b",))],
+    ...     max_steps=1000,
+    ... )
+    >>> result.witness, result.exhausted
+    (None, True)
+    """
+    _check(templates, partition, max_steps)
+    return _solve(
+        tuple(templates),
+        tuple(tuple(level) for level in allow_levels),
+        tuple(denies),
+        partition,
+        max_steps,
+    )
 
 
 def find_surviving_arn(
@@ -570,6 +451,7 @@ def find_surviving_arn(
     denies: Sequence[ResourceSpec] = (),
     *,
     partition: str | None = None,
+    max_steps: int = MAX_SEARCH_STEPS,
 ) -> str | None:
     """A shortest string that some template describes, every level admits and no deny removes.
 
@@ -589,19 +471,21 @@ def find_surviving_arn(
     is in the organization's own partition, so a Deny on ``arn:aws:s3:::*``
     then removes every S3 ARN. Without it ``${Partition}`` is an ordinary
     template variable and ``arn:a:s3:::a`` escapes that Deny.
+
+    ``max_steps`` bounds the work (automaton steps, see the module
+    docstring); when it is reached before the question is decided,
+    :class:`~orgaccess.errors.SearchLimitError` is raised.
     """
-    if isinstance(templates, str):
-        msg = f"templates must be a sequence of strings, not the string {templates!r}"
-        raise TypeError(msg)
-    if partition is not None and (not partition or _SEPARATORS & set(partition)):
-        msg = f"partition must be a non-empty string without ':' or '/', not {partition!r}"
-        raise ValueError(msg)
-    return _solve(
-        tuple(templates),
-        tuple(tuple(level) for level in allow_levels),
-        tuple(denies),
-        partition,
+    result = search_surviving_arn(
+        templates, allow_levels, denies, partition=partition, max_steps=max_steps
     )
+    if result.exhausted:
+        msg = (
+            f"the resource search reached its bound of {max_steps} automaton steps "
+            f"before deciding (templates {list(templates)!r})"
+        )
+        raise SearchLimitError(msg, steps=max_steps)
+    return result.witness
 
 
 def some_arn_survives(
@@ -610,6 +494,10 @@ def some_arn_survives(
     denies: Sequence[ResourceSpec] = (),
     *,
     partition: str | None = None,
+    max_steps: int = MAX_SEARCH_STEPS,
 ) -> bool:
-    """Whether :func:`find_surviving_arn` finds a string (see there)."""
-    return find_surviving_arn(templates, allow_levels, denies, partition=partition) is not None
+    """Whether :func:`find_surviving_arn` finds a string (see there; raises at the bound)."""
+    found = find_surviving_arn(
+        templates, allow_levels, denies, partition=partition, max_steps=max_steps
+    )
+    return found is not None

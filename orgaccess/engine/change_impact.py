@@ -47,7 +47,8 @@ p-proposed_... (DenyS3) at ou-f6g7-aaaaaaaa Statement[0]: Deny Action s3:* on Re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
 import attrs
@@ -60,6 +61,7 @@ from ..model.events import ActivityIndex, LastAccess, from_micros, to_micros
 from ..model.ids import AccountId, EntityId, EntityPath, OuId, RootId
 from ..model.organization import Account, Organization, OrganizationalUnit, Root
 from .evaluation import Evaluator, Explanation, ResourceMode, StatementRef
+from .report import MAX_TRACKING_DAYS
 
 __all__ = [
     "DEFAULT_WINDOW_DAYS",
@@ -156,7 +158,10 @@ class Impact:
     @property
     def window_start(self) -> datetime:
         """The first instant of the window (``as_of - window_days``, inclusive)."""
-        return self.as_of - timedelta(days=self.window_days)
+        try:
+            return self.as_of - timedelta(days=self.window_days)
+        except OverflowError:  # the window reaches back past year 1
+            return datetime.min.replace(tzinfo=self.as_of.tzinfo)
 
     @property
     def cut_off(self) -> tuple[AccessChange, ...]:
@@ -306,6 +311,59 @@ def _entity_totals(
     return tuple(found)
 
 
+def _groups(
+    organization: Organization, changed: Organization
+) -> list[tuple[_Key, list[AccountId]]]:
+    """Accounts grouped by the SCP ids at every level, before and after the change: each
+    group is evaluated once, on its first account."""
+    chains_before, chains_after = _Chains(organization), _Chains(changed)
+    groups: dict[tuple[_Key, _Key], list[AccountId]] = {}
+    for member in changed.accounts:
+        key = (chains_before.key(organization.account(member.id)), chains_after.key(member))
+        groups.setdefault(key, []).append(member.id)
+    return [(key_after, members) for (_before, key_after), members in groups.items()]
+
+
+def _rows_of(
+    changed: Organization,
+    catalog: ServiceCatalog,
+    activity: ActivityIndex,
+    account: AccountId,
+    witness: AccountId,
+    flipped: Sequence[str],
+    known: Mapping[str, Explanation],
+    was: AbstractSet[str],
+    now: AbstractSet[str],
+    window: tuple[int, int],
+) -> Iterator[AccessChange]:
+    """One account's changed services; the witness's explanations with its levels renamed."""
+    path = changed.path_of(account)
+    moved: dict[EntityId, EntityId] = {
+        old: new
+        for old, new in zip(changed.parent_chain(witness), path.entities, strict=True)
+        if old != new
+    }
+    for namespace in flipped:
+        why = known[namespace]
+        level = why.deciding_level
+        reason = why.reason
+        if level is not None and level in moved:
+            reason = reason.replace(f"at {level} ", f"at {moved[level]} ")
+            level = moved[level]
+        yield AccessChange(
+            account_id=account,
+            entity_path=path,
+            namespace=namespace,
+            service_name=catalog.report_name(namespace),
+            allowed_before=namespace in was,
+            allowed_after=namespace in now,
+            last_attempt=_last_attempt(activity, account, namespace, *window),
+            reason=reason,
+            deciding=_rebase(why.deciding, moved),
+            deciding_level=level,
+        )
+
+
 def impact(
     organization: Organization,
     activity: ActivityIndex,
@@ -327,28 +385,34 @@ def impact(
     account's last attempt in the window was not kept by ``activity``.
     """
     as_of = ensure_utc(as_of, what="as_of")
-    if not isinstance(window_days, int) or isinstance(window_days, bool) or window_days < 0:
-        raise ConfigurationError(f"window_days must be a non-negative integer, got {window_days!r}")
+    if (
+        not isinstance(window_days, int)
+        or isinstance(window_days, bool)
+        or not 0 <= window_days <= MAX_TRACKING_DAYS
+    ):
+        shown = (
+            "a huge integer"
+            if isinstance(window_days, int) and abs(window_days) > 10**9
+            else (f"{window_days!r:.80}")
+        )
+        raise ConfigurationError(
+            f"window_days must be an integer from 0 to {MAX_TRACKING_DAYS:,}, got {shown}"
+        )
     edits = tuple(changes)
     changed = apply_changes(organization, edits)
     catalog = catalog if catalog is not None else default_catalog()
     before = Evaluator(organization, catalog, resources=resources, partition=partition)
     after = Evaluator(changed, catalog, resources=resources, partition=partition)
     end = to_micros(as_of)
-    start = to_micros(as_of - timedelta(days=window_days))
-
-    # Group the accounts by the SCP ids at every level, before and after: each group
-    # is evaluated and explained once, on its first account.
-    chains_before, chains_after = _Chains(organization), _Chains(changed)
-    groups: dict[tuple[_Key, _Key], list[AccountId]] = {}
-    for member in changed.accounts:
-        key = (chains_before.key(organization.account(member.id)), chains_after.key(member))
-        groups.setdefault(key, []).append(member.id)
+    try:
+        start = to_micros(as_of - timedelta(days=window_days))
+    except OverflowError:  # the window reaches back past year 1
+        start = to_micros(datetime.min.replace(tzinfo=as_of.tzinfo))
 
     # Explanations depend only on the SCPs after the change: one per (chain after, service).
     explained: dict[_Key, tuple[AccountId, dict[str, Explanation]]] = {}
     rows: list[AccessChange] = []
-    for (_key_before, key_after), members in groups.items():
+    for key_after, members in _groups(organization, changed):
         rep = members[0]
         was = before.allowed_namespaces(rep)
         now = after.allowed_namespaces(rep)
@@ -359,36 +423,21 @@ def impact(
         for namespace in flipped:
             if namespace not in known:
                 known[namespace] = after.explain(witness, namespace)
-        names = {ns: catalog.report_name(ns) for ns in flipped}
-        witness_chain = changed.parent_chain(witness)
         for account in members:
-            path = changed.path_of(account)
-            moved: dict[EntityId, EntityId] = {
-                old: new
-                for old, new in zip(witness_chain, path.entities, strict=True)
-                if old != new
-            }
-            for namespace in flipped:
-                why = known[namespace]
-                level = why.deciding_level
-                reason = why.reason
-                if level is not None and level in moved:
-                    reason = reason.replace(f"at {level} ", f"at {moved[level]} ")
-                    level = moved[level]
-                rows.append(
-                    AccessChange(
-                        account_id=account,
-                        entity_path=path,
-                        namespace=namespace,
-                        service_name=names[namespace],
-                        allowed_before=namespace in was,
-                        allowed_after=namespace in now,
-                        last_attempt=_last_attempt(activity, account, namespace, start, end),
-                        reason=reason,
-                        deciding=_rebase(why.deciding, moved),
-                        deciding_level=level,
-                    )
+            rows.extend(
+                _rows_of(
+                    changed,
+                    catalog,
+                    activity,
+                    account,
+                    witness,
+                    flipped,
+                    known,
+                    was,
+                    now,
+                    (start, end),
                 )
+            )
     text = {a: str(changed.path_of(a)) for a in {r.account_id for r in rows}}
     rows.sort(key=lambda r: (text[r.account_id], r.namespace))
     pairs, accounts = _activity_counts(organization, activity, start, end)

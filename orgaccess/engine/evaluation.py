@@ -30,26 +30,52 @@ How the rules are read (each is tested):
 * The management account is not limited by SCPs: every service is allowed.
 * With SCPs not enabled on the root, nothing limits any account.
 
+**Bounded work.** Action patterns are matched without backtracking
+(polynomial in the pattern's length). The resource check of precise mode is
+a search whose work is bounded: each combination of policies has a budget
+of automaton steps (``COMBINATION_STEP_BUDGET`` in the engine's resource
+checker, each search at most :data:`~orgaccess.engine.arnmatch.MAX_SEARCH_STEPS`).
+When a search reaches its bound before deciding, the action is treated as
+possible and its namespace is **listed**: a safe over-approximation, in the
+same direction as conditional statements and ``resources="simple"``. The
+report then never hides a service an account may be able to use; at worst it
+shows one that real AWS leaves out. :meth:`Evaluator.approximated_namespaces`
+says which namespaces were listed that way, and :meth:`Evaluator.explain`
+says so with :attr:`~orgaccess.engine.explain.Basis.SEARCH_BOUND`. Realistic
+SCPs never come near the bound (see ``docs/explanation/evaluation-bounds.md``).
+
 Results are cached by the combination of policies in force (one frozenset of
 policy ids per level), so accounts that share a combination cost nothing more.
+
+The work is split by job: :mod:`orgaccess.engine._compiled` numbers the
+catalog's actions and compiles SCPs to bitsets, :mod:`orgaccess.engine._resources`
+runs the bounded resource checks, :mod:`orgaccess.engine.explain` walks a
+combination to explain a verdict; :class:`Evaluator` maps entities to
+combinations, evaluates them and answers the public queries.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
 from typing import Literal
 
-import attrs
-
 from ..errors import UnknownPolicyError
-from ..model.catalog import ActionInfo, ServiceCatalog, default_catalog
+from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.ids import EntityId, EntityPath
-from ..model.organization import Organization, Policy
-from ..model.policy import ActionPattern, Effect, Statement
-from .arnmatch import ResourceSpec, find_surviving_arn
+from ..model.organization import Organization
+from ._compiled import ActionSpace, CompiledPolicy, Key, Outcome, PolicyCompiler, bits_of
+from ._resources import Budget, ResourceChecker
+from .explain import (
+    Basis,
+    Combination,
+    Explanation,
+    LevelExplanation,
+    StatementRef,
+    explain_combination,
+    explain_unlimited,
+)
 
 __all__ = [
+    "Basis",
     "Evaluator",
     "Explanation",
     "LevelExplanation",
@@ -58,145 +84,6 @@ __all__ = [
 ]
 
 ResourceMode = Literal["precise", "simple"]
-
-
-@attrs.frozen(kw_only=True)
-class StatementRef:
-    """A statement of an SCP, as named in an explanation."""
-
-    level: EntityId | None
-    policy_id: str
-    policy_name: str
-    statement_index: int
-    sid: str | None
-    effect: Effect
-    actions: tuple[str, ...] | None
-    not_actions: tuple[str, ...] | None
-    resources: tuple[str, ...] | None
-    not_resources: tuple[str, ...] | None
-    has_condition: bool
-
-    def __str__(self) -> str:
-        where = f" at {self.level}" if self.level is not None else ""
-        sid = f" ({self.sid})" if self.sid else ""
-        if self.actions is not None:
-            acts = "Action " + ", ".join(self.actions)
-        else:
-            acts = "NotAction " + ", ".join(self.not_actions or ())
-        if self.resources is not None:
-            res = "Resource " + ", ".join(self.resources)
-        else:
-            res = "NotResource " + ", ".join(self.not_resources or ())
-        cond = " with Condition" if self.has_condition else ""
-        return (
-            f"{self.policy_id} ({self.policy_name}){where} Statement[{self.statement_index}]{sid}: "
-            f"{self.effect.value} {acts} on {res}{cond}"
-        )
-
-
-@attrs.frozen(kw_only=True)
-class LevelExplanation:
-    """One level of a path: the SCPs attached there and what they allow of the service."""
-
-    entity_id: EntityId | None
-    policies: tuple[str, ...]
-    allows: bool
-    allowing_statements: tuple[StatementRef, ...]
-
-    def __str__(self) -> str:
-        where = str(self.entity_id) if self.entity_id is not None else "policy"
-        verdict = "allows" if self.allows else "does NOT allow"
-        lines = [f"{where} [{', '.join(self.policies) or 'no SCP'}] {verdict} the service"]
-        lines.extend(f"    {ref}" for ref in self.allowing_statements)
-        return "\n".join(lines)
-
-
-@attrs.frozen(kw_only=True)
-class Explanation:
-    """Why a service is, or is not, allowed for an entity.
-
-    ``deciding`` names the statements that decided the verdict: the Denies
-    that removed the service, or (for a listed service) the Allows that let
-    the witness action through at each level. ``deciding_level`` is the level
-    with no Allow, when that is the reason.
-    """
-
-    namespace: str
-    entity: EntityPath | None
-    policy_id: str | None
-    listed: bool
-    reason: str
-    levels: tuple[LevelExplanation, ...] = ()
-    deciding: tuple[StatementRef, ...] = ()
-    deciding_level: EntityId | None = None
-    witness_action: str | None = None
-    witness_arn: str | None = None
-    ignored_conditional_denies: tuple[StatementRef, ...] = ()
-
-    def __str__(self) -> str:
-        subject = str(self.entity) if self.entity is not None else ""
-        if self.policy_id is not None:
-            subject += f" under policy {self.policy_id}"
-        head = f"{self.namespace} for {subject}: {'LISTED' if self.listed else 'NOT LISTED'}"
-        lines = [head, f"  {self.reason}"]
-        for level in self.levels:
-            lines.append("  " + str(level).replace("\n", "\n  "))
-        if self.deciding:
-            lines.append("  deciding statements:")
-            lines.extend(f"    {ref}" for ref in self.deciding)
-        if self.ignored_conditional_denies:
-            lines.append("  conditional Denies (may not apply, so they remove nothing):")
-            lines.extend(f"    {ref}" for ref in self.ignored_conditional_denies)
-        return "\n".join(lines)
-
-
-@attrs.frozen
-class _Compiled:
-    """One SCP compiled against a catalog: bitsets over the catalog's action positions."""
-
-    policy: Policy
-    allow: int  # actions some Allow statement covers (any Resource, any Condition)
-    allow_star: int  # actions an Allow with Resource "*" covers
-    deny_star: int  # actions an unconditional Deny with Resource "*" covers
-    deny_other: int  # actions an unconditional Deny with other resources covers
-    allows: tuple[tuple[Statement, int], ...]
-    denies: tuple[tuple[Statement, int], ...]  # unconditional
-    conditional_denies: tuple[tuple[Statement, int], ...]
-
-
-@attrs.frozen
-class _Outcome:
-    bits: int
-    namespaces: frozenset[str]
-
-
-_Key = tuple[frozenset[str], ...]
-
-
-def _ref(level: EntityId | None, policy: Policy, statement: Statement) -> StatementRef:
-    return StatementRef(
-        level=level,
-        policy_id=str(policy.id),
-        policy_name=policy.name,
-        statement_index=statement.index,
-        sid=statement.sid,
-        effect=statement.effect,
-        actions=None if statement.actions is None else tuple(a.text for a in statement.actions),
-        not_actions=(
-            None if statement.not_actions is None else tuple(a.text for a in statement.not_actions)
-        ),
-        resources=statement.resources,
-        not_resources=statement.not_resources,
-        has_condition=statement.has_condition,
-    )
-
-
-def _bits_of(value: int, start: int, end: int) -> Iterator[int]:
-    chunk = (value >> start) & ((1 << (end - start)) - 1)
-    while chunk:
-        low = chunk & -chunk
-        yield start + low.bit_length() - 1
-        chunk ^= low
 
 
 class Evaluator:
@@ -236,116 +123,20 @@ class Evaluator:
         self.resources: ResourceMode = resources
         #: the ARN partition every resource of the organization lives in
         self.partition = partition
-        cat = self.catalog
-        self._full = (1 << cat.action_count) - 1
-        self._ranges: tuple[tuple[str, int, int], ...] = tuple(
-            (ns, *cat.action_range(ns)) for ns in cat.sorted_namespaces()
-        )
-        positions: list[tuple[str, ActionInfo | None]] = []
-        self._pseudo = 0
-        for service in cat:
-            if service.actions:
-                positions.extend((service.namespace, a) for a in service.actions)
-            else:
-                self._pseudo |= 1 << len(positions)
-                positions.append((service.namespace, None))
-        self._positions = tuple(positions)
-        self._pattern_cache: dict[tuple[str | None, str], tuple[int, int]] = {}
-        self._policy_cache: dict[str, _Compiled] = {}
-        self._outcomes: dict[_Key, _Outcome] = {}
-        self._arn_cache: dict[object, str | None] = {}
+        self._space = ActionSpace(self.catalog)
+        self._compiler = PolicyCompiler(organization, self._space)
+        self._checker = ResourceChecker(self._space, partition)
+        self._outcomes: dict[Key, Outcome] = {}
         self._levels: dict[str, frozenset[str]] = {}
-        self._keys: dict[str, _Key] = {}
+        self._keys: dict[str, Key] = {}
 
-    # -- compilation ----------------------------------------------------------
-    def _pattern_bits(self, pattern: ActionPattern) -> tuple[int, int]:
-        """(possible, certain) bits of one action pattern."""
-        key = (pattern.service, pattern.name)
-        cached = self._pattern_cache.get(key)
-        if cached is not None:
-            return cached
-        if pattern.service is None:
-            result = (self._full, self._full)
-        else:
-            service = self.catalog.get(pattern.service)
-            if service is None:
-                result = (0, 0)
-            else:
-                start, _end = self.catalog.action_range(service.namespace)
-                if not service.actions:
-                    bit = 1 << start
-                    result = (bit, bit if pattern.names_everything else 0)
-                else:
-                    regex = re.compile(
-                        "".join(
-                            ".*" if c == "*" else "." if c == "?" else re.escape(c)
-                            for c in pattern.name
-                        ),
-                        re.IGNORECASE | re.DOTALL,
-                    )
-                    bits = 0
-                    for offset, action in enumerate(service.actions):
-                        if regex.fullmatch(action.name):
-                            bits |= 1 << (start + offset)
-                    result = (bits, bits)
-        self._pattern_cache[key] = result
-        return result
-
-    def _statement_bits(self, statement: Statement) -> int:
-        possible = certain = 0
-        for pattern in statement.action_patterns:
-            p, c = self._pattern_bits(pattern)
-            possible |= p
-            certain |= c
-        allow = statement.effect is Effect.ALLOW
-        if statement.actions is not None:
-            return possible if allow else certain
-        return self._full & ~(certain if allow else possible)
-
-    def _compiled(self, policy_id: str) -> _Compiled:
-        compiled = self._policy_cache.get(policy_id)
-        if compiled is not None:
-            return compiled
-        policy = self.organization.policy(policy_id)
-        allow = allow_star = deny_star = deny_other = 0
-        allows: list[tuple[Statement, int]] = []
-        denies: list[tuple[Statement, int]] = []
-        conditional: list[tuple[Statement, int]] = []
-        for statement in policy.document.statements:
-            bits = self._statement_bits(statement)
-            if statement.effect is Effect.ALLOW:
-                allow |= bits
-                if statement.resource_is_everything:
-                    allow_star |= bits
-                allows.append((statement, bits))
-            elif statement.has_condition:
-                conditional.append((statement, bits))
-            else:
-                if statement.resource_is_everything:
-                    deny_star |= bits
-                else:
-                    deny_other |= bits
-                denies.append((statement, bits))
-        compiled = _Compiled(
-            policy=policy,
-            allow=allow,
-            allow_star=allow_star,
-            deny_star=deny_star,
-            deny_other=deny_other,
-            allows=tuple(allows),
-            denies=tuple(denies),
-            conditional_denies=tuple(conditional),
-        )
-        self._policy_cache[policy_id] = compiled
-        return compiled
-
-    # -- keys -------------------------------------------------------------------
+    # -- keys: which combination of policies is in force ---------------------------
     def _entity_id(self, entity: str | EntityPath) -> EntityId:
         if isinstance(entity, EntityPath):
             return self.organization.resolve(entity)
         return self.organization.entity(entity).id
 
-    def _key_for(self, entity_id: EntityId) -> _Key:
+    def _key_for(self, entity_id: EntityId) -> Key:
         key = self._keys.get(entity_id)
         if key is None:
             org = self.organization
@@ -361,7 +152,7 @@ class Evaluator:
             key = self._keys[entity_id] = tuple(parts)
         return key
 
-    def _policy_key(self, policy_id: str) -> _Key:
+    def _policy_key(self, policy_id: str) -> Key:
         policy = self.organization.policy(policy_id)
         if not policy.is_scp:
             raise UnknownPolicyError(f"policy {policy_id} is a {policy.type}, not an SCP")
@@ -372,14 +163,13 @@ class Evaluator:
             entity_id
         )
 
-    # -- evaluation --------------------------------------------------------------
-    def _outcome(self, key: _Key) -> _Outcome:
+    # -- evaluation of a combination ---------------------------------------------------
+    def _outcome(self, key: Key) -> Outcome:
         cached = self._outcomes.get(key)
         if cached is not None:
             return cached
-        levels = [[self._compiled(p) for p in sorted(level)] for level in key]
-        candidate = self._full
-        sure = self._full
+        levels = self._compiler.levels(key)
+        candidate = sure = self._space.full
         deny_star = deny_other = 0
         for level in levels:
             level_allow = level_star = 0
@@ -392,70 +182,47 @@ class Evaluator:
             sure &= level_star
         candidate &= ~deny_star
         if self.resources == "simple":
-            final = candidate
-            namespaces = self._namespaces_of(final)
+            outcome = Outcome(bits=candidate, namespaces=self._space.namespaces_of(candidate))
         else:
-            sure &= candidate & ~deny_other
-            final = sure
-            listed = set(self._namespaces_of(sure))
-            need = candidate & ~sure
-            # Only the namespaces with undecided actions, and not already listed,
-            # go to the ARN check; one surviving action lists the namespace.
-            for namespace, start, end in self._ranges_with_bits(need):
-                if namespace in listed:
-                    continue
-                for position in _bits_of(need, start, end):
-                    if self._arn_witness(levels, position) is not None:
-                        final |= 1 << position
-                        listed.add(namespace)
-                        break
-            namespaces = frozenset(listed)
-        outcome = _Outcome(bits=final, namespaces=namespaces)
+            outcome = self._precise(levels, candidate, sure & candidate & ~deny_other)
         self._outcomes[key] = outcome
         return outcome
 
-    def _ranges_with_bits(self, bits: int) -> list[tuple[str, int, int]]:
-        """The (namespace, start, end) ranges holding at least one set bit."""
-        if not bits:
-            return []
-        text = format(bits, "b")[::-1]  # text[i] is bit i
-        find = text.find
-        return [r for r in self._ranges if find("1", r[1], r[2]) >= 0]
+    def _precise(self, levels: list[list[CompiledPolicy]], candidate: int, sure: int) -> Outcome:
+        """Decide the actions ``candidate`` allows but not surely (``sure``) by resource checks.
 
-    def _namespaces_of(self, bits: int) -> frozenset[str]:
-        # One conversion to text, then a search per namespace range: cheaper
-        # than shifting a 22,000-bit integer once per namespace.
-        return frozenset(r[0] for r in self._ranges_with_bits(bits))
-
-    def _templates(self, position: int) -> tuple[str, ...]:
-        namespace, action = self._positions[position]
-        if action is None:
-            return ("*", f"arn:${{Partition}}:{namespace}:${{Any}}")
-        return self.catalog.service(namespace).arn_templates(action)
-
-    def _arn_witness(self, levels: Sequence[Sequence[_Compiled]], position: int) -> str | None:
-        """An ARN the action at ``position`` can act on that survives every level, or None."""
-        bit = 1 << position
-        allow_levels: list[tuple[ResourceSpec, ...]] = []
-        for level in levels:
-            specs = {_spec(statement) for c in level for statement, bits in c.allows if bits & bit}
-            allow_levels.append(tuple(sorted(specs, key=repr)))
-        denies = {
-            _spec(statement)
-            for level in levels
-            for c in level
-            for statement, bits in c.denies
-            if bits & bit
-        }
-        templates = self._templates(position)
-        key = (templates, tuple(allow_levels), frozenset(denies))
-        if key in self._arn_cache:
-            return self._arn_cache[key]
-        witness = find_surviving_arn(
-            templates, allow_levels, tuple(sorted(denies, key=repr)), partition=self.partition
+        Only namespaces with undecided actions and not already listed are
+        checked; one surviving action lists the namespace, and so does one
+        whose search reaches its bound (the safe approximation).
+        """
+        final = sure
+        listed = set(self._space.namespaces_of(sure))
+        need = candidate & ~sure
+        budget = Budget()
+        plan = None
+        arns: list[tuple[int, str]] = []
+        approximated: list[tuple[str, int]] = []
+        for namespace, start, end in self._space.ranges_with_bits(need):
+            if namespace in listed:
+                continue
+            plan = plan or self._checker.plan(levels)
+            for position in bits_of(need, start, end):
+                result = self._checker.check(plan, start, end, position, budget)
+                if result.witness is None and not result.exhausted:
+                    continue
+                final |= 1 << position
+                listed.add(namespace)
+                if result.witness is not None:
+                    arns.append((position, result.witness))
+                else:
+                    approximated.append((namespace, position))
+                break
+        return Outcome(
+            bits=final,
+            namespaces=frozenset(listed),
+            arns=tuple(arns),
+            approximated=tuple(approximated),
         )
-        self._arn_cache[key] = witness
-        return witness
 
     # -- public queries ------------------------------------------------------------
     def allowed_namespaces(self, entity: str | EntityPath) -> frozenset[str]:
@@ -468,6 +235,18 @@ class Evaluator:
         if self._unlimited(entity_id):
             return self.catalog.namespaces
         return self._outcome(self._key_for(entity_id)).namespaces
+
+    def approximated_namespaces(self, entity: str | EntityPath) -> frozenset[str]:
+        """The namespaces :meth:`allowed_namespaces` lists only by the safe approximation.
+
+        Those whose resource check reached its bound before deciding (see the
+        module docstring); empty for every realistic SCP.
+        """
+        entity_id = self._entity_id(entity)
+        if self._unlimited(entity_id):
+            return frozenset()
+        outcome = self._outcome(self._key_for(entity_id))
+        return frozenset(ns for ns, _ in outcome.approximated)
 
     def allowed_by_policy(self, policy_id: str) -> frozenset[str]:
         """The namespaces one SCP allows on its own."""
@@ -486,164 +265,51 @@ class Evaluator:
     def explain(
         self, entity: str | EntityPath, namespace: str, *, policy_id: str | None = None
     ) -> Explanation:
-        """Why ``namespace`` is or is not allowed for ``entity`` (under one policy, if given)."""
+        """Why ``namespace`` is or is not allowed for ``entity`` (under one policy, if given).
+
+        The explanation names the level, the policies and the statements that
+        decided the verdict, or says that no statement did (a level without an
+        Allow for the service); see :mod:`orgaccess.engine.explain`.
+        """
         self.catalog.service(namespace)
         entity_id = self._entity_id(entity)
         path = self.organization.path_of(entity_id)
-        if self.organization.is_management_account(entity_id):
-            return Explanation(
-                namespace=namespace,
-                entity=path,
-                policy_id=policy_id,
-                listed=True,
-                reason="the management account is not limited by SCPs: every service is listed"
-                + (" (the policy id is ignored)" if policy_id else ""),
-            )
-        if not self.organization.scp_enabled:
-            return Explanation(
-                namespace=namespace,
-                entity=path,
-                policy_id=policy_id,
-                listed=True,
-                reason="SCPs are not enabled on the root, so no SCP limits any account "
-                "(a report would FAIL with SERVICE_CONTROL_POLICY_NOT_ENABLED)",
-            )
+        if self._unlimited(entity_id):
+            management = self.organization.is_management_account(entity_id)
+            return explain_unlimited(namespace, path, policy_id, management=management)
         if policy_id is not None:
             key = self._policy_key(policy_id)
             level_ids: tuple[EntityId | None, ...] = (None,)
         else:
             key = self._key_for(entity_id)
             level_ids = self.organization.parent_chain(entity_id)
-        return self._explain_key(namespace, path, policy_id, key, level_ids)
-
-    def _explain_key(
-        self,
-        namespace: str,
-        path: EntityPath,
-        policy_id: str | None,
-        key: _Key,
-        level_ids: Sequence[EntityId | None],
-    ) -> Explanation:
-        start, end = self.catalog.action_range(namespace)
-        ns_mask = ((1 << (end - start)) - 1) << start
-        levels = [[self._compiled(p) for p in sorted(level)] for level in key]
         outcome = self._outcome(key)
-        listed = bool(outcome.bits & ns_mask)
-        conditional = tuple(
-            _ref(level_id, c.policy, statement)
-            for level_id, level in zip(level_ids, levels, strict=True)
-            for c in level
-            for statement, bits in c.conditional_denies
-            if bits & ns_mask
-        )
-        if listed:
-            witness = next(_bits_of(outcome.bits, start, end))
-            bit = 1 << witness
-            level_expl = tuple(
-                LevelExplanation(
-                    entity_id=level_id,
-                    policies=tuple(str(c.policy.id) for c in level),
-                    allows=True,
-                    allowing_statements=tuple(
-                        _ref(level_id, c.policy, s) for c in level for s, b in c.allows if b & bit
-                    ),
-                )
-                for level_id, level in zip(level_ids, levels, strict=True)
-            )
-            action_name = self._action_name(witness)
-            arn = self._arn_witness(levels, witness) if self.resources == "precise" else None
-            reason = f"{action_name} is allowed at every level and no unconditional Deny removes it"
-            if arn is not None:
-                reason += f" (for example on {arn})"
-            return Explanation(
-                namespace=namespace,
-                entity=path,
-                policy_id=policy_id,
-                listed=True,
-                reason=reason,
-                levels=level_expl,
-                deciding=tuple(ref for lvl in level_expl for ref in lvl.allowing_statements),
-                witness_action=action_name,
-                witness_arn=arn,
-                ignored_conditional_denies=conditional,
-            )
-        # Not listed: find the first level that allows none of what is still possible.
-        running = ns_mask
-        level_list: list[LevelExplanation] = []
-        deciding_level: EntityId | None = None
-        for level_id, level in zip(level_ids, levels, strict=True):
-            refs = tuple(
-                _ref(level_id, c.policy, s) for c in level for s, b in c.allows if b & running
-            )
-            level_allow = 0
-            for c in level:
-                level_allow |= c.allow
-            running &= level_allow
-            level_list.append(
-                LevelExplanation(
-                    entity_id=level_id,
-                    policies=tuple(str(c.policy.id) for c in level),
-                    allows=bool(running),
-                    allowing_statements=refs,
-                )
-            )
-            if not running and deciding_level is None:
-                deciding_level = level_id if level_id is not None else None
-                where = f"at {level_id}" if level_id is not None else f"in policy {policy_id}"
-                above = " still allowed by the levels above" if len(level_list) > 1 else ""
-                return Explanation(
-                    namespace=namespace,
-                    entity=path,
-                    policy_id=policy_id,
-                    listed=False,
-                    reason=f"no SCP {where} allows any {namespace} action{above}",
-                    levels=tuple(level_list),
-                    deciding_level=level_id,
-                    ignored_conditional_denies=conditional,
-                )
-        denies = tuple(
-            _ref(level_id, c.policy, s)
-            for level_id, level in zip(level_ids, levels, strict=True)
-            for c in level
-            for s, b in c.denies
-            if b & running
-        )
-        restricted_allows = tuple(
-            ref
-            for lvl in level_list
-            for ref in lvl.allowing_statements
-            if ref.resources is None or not any(set(r) == {"*"} for r in ref.resources)
-        )
-        reason = (
-            f"every {namespace} action allowed at every level is removed by an unconditional Deny"
-        )
-        if self.resources == "precise" and restricted_allows:
-            reason += (
-                ", or the allowed Resource patterns admit no ARN of the action's resource types"
-            )
-        return Explanation(
-            namespace=namespace,
-            entity=path,
-            policy_id=policy_id,
-            listed=False,
-            reason=reason,
-            levels=tuple(level_list),
-            deciding=denies + restricted_allows,
-            ignored_conditional_denies=conditional,
-        )
+        levels = self._compiler.levels(key)
 
-    def _action_name(self, position: int) -> str:
-        namespace, action = self._positions[position]
-        return f"{namespace}:*" if action is None else f"{namespace}:{action.name}"
+        def arn_of(position: int) -> str | None:
+            found = dict(outcome.arns).get(position)
+            if found is not None:
+                return found
+            start, end, _mask = self._space.mask(namespace)
+            plan = self._checker.plan(levels)
+            return self._checker.check(plan, start, end, position, Budget()).witness
+
+        return explain_combination(
+            Combination(
+                namespace=namespace,
+                path=path,
+                policy_id=policy_id,
+                levels=levels,
+                level_ids=level_ids,
+                outcome=outcome,
+                space=self._space,
+                precise=self.resources == "precise",
+                arn_of=arn_of,
+            )
+        )
 
     def __repr__(self) -> str:
         return (
             f"<Evaluator {self.organization.id} over {self.catalog!r}, resources={self.resources}, "
             f"{len(self._outcomes)} combinations cached>"
         )
-
-
-def _spec(statement: Statement) -> ResourceSpec:
-    if statement.resources is not None:
-        return ResourceSpec(patterns=statement.resources, negated=False)
-    return ResourceSpec(patterns=statement.not_resources or (), negated=True)

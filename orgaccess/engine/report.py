@@ -31,6 +31,7 @@ from .evaluation import Evaluator, ResourceMode
 
 __all__ = [
     "DEFAULT_TRACKING_DAYS",
+    "MAX_TRACKING_DAYS",
     "AccessDetail",
     "PolicyScope",
     "Report",
@@ -56,6 +57,10 @@ class PolicyScope(enum.Enum):
     INHERITED = "inherited"
 
 
+#: The longest tracking period accepted: from year 1 to year 9999.
+MAX_TRACKING_DAYS = 3_652_059
+
+
 @attrs.frozen(kw_only=True)
 class ReportOptions:
     """How a report is made where AWS leaves a choice."""
@@ -70,7 +75,32 @@ class ReportOptions:
     @tracking_days.validator
     def _check_days(self, _attribute: attrs.Attribute[int], value: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigurationError(f"tracking_days must be a non-negative integer, got {value!r}")
+            raise ConfigurationError(
+                f"tracking_days must be a non-negative integer, got {_brief(value)}"
+            )
+        if value > MAX_TRACKING_DAYS:
+            raise ConfigurationError(
+                f"tracking_days must be at most {MAX_TRACKING_DAYS:,} (years 1-9999), "
+                f"got {_brief(value)}"
+            )
+
+    def __attrs_post_init__(self) -> None:
+        if self.resources not in ("precise", "simple"):
+            raise ConfigurationError(
+                f"resources must be 'precise' or 'simple', got {_brief(self.resources)}"
+            )
+        partition = self.partition
+        if not isinstance(partition, str) or not partition or set(partition) & {":", "/"}:
+            raise ConfigurationError(
+                "partition must be a non-empty string without ':' or '/' (aws, aws-cn, "
+                f"aws-us-gov), got {_brief(partition)}"
+            )
+
+
+def _brief(value: object) -> str:
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    return f"{value!r:.80}"
 
 
 @attrs.frozen(kw_only=True)
@@ -297,6 +327,63 @@ def _aggregate_by_namespace(
 _TIME = operator.attrgetter("time")
 
 
+def _evaluator_for(
+    organization: Organization,
+    catalog: ServiceCatalog | None,
+    options: ReportOptions,
+    evaluator: Evaluator | None,
+) -> Evaluator:
+    if evaluator is None:
+        return Evaluator(
+            organization,
+            catalog if catalog is not None else default_catalog(),
+            resources=options.resources,
+            partition=options.partition,
+        )
+    if evaluator.organization is not organization:
+        raise ConfigurationError("the evaluator was built for another organization")
+    return evaluator
+
+
+def _listed(
+    org: Organization, evaluator: Evaluator, entity_id: EntityId, policy_id: str | None
+) -> frozenset[str]:
+    """The services the report lists (semantics section 2)."""
+    if org.is_management_account(entity_id):
+        return evaluator.catalog.namespaces
+    if policy_id is None:
+        return evaluator.allowed_namespaces(entity_id)
+    if not org.has_policy(policy_id) or not org.policy(policy_id).is_scp:
+        raise ReportFailedError(
+            "INVALID_ORGANIZATIONS_POLICY", f"{policy_id} is not an SCP of organization {org.id}"
+        )
+    return evaluator.allowed_by_policy(PolicyId(policy_id))
+
+
+def _detail(
+    org: Organization,
+    catalog: ServiceCatalog,
+    namespace: str,
+    aggregate: _Aggregate | None,
+    options: ReportOptions,
+) -> AccessDetail:
+    name = catalog.report_name(namespace)
+    if aggregate is None:
+        quirk = options.iam_region_quirk and namespace == "iam"
+        return AccessDetail(
+            service_name=name, service_namespace=namespace, region="us-east-1" if quirk else None
+        )
+    count, moment, account, region = aggregate
+    return AccessDetail(
+        service_name=name,
+        service_namespace=namespace,
+        region=region,
+        entity_path=org.path_of(account),
+        last_authenticated_time=moment,
+        total_authenticated_entities=count,
+    )
+
+
 def build_report(
     organization: Organization,
     activity: ActivityIndex,
@@ -316,15 +403,7 @@ def build_report(
     """
     options = options or ReportOptions()
     created = ensure_utc(created, what="created")
-    if evaluator is None:
-        catalog = catalog if catalog is not None else default_catalog()
-        evaluator = Evaluator(
-            organization, catalog, resources=options.resources, partition=options.partition
-        )
-    else:
-        if evaluator.organization is not organization:
-            raise ConfigurationError("the evaluator was built for another organization")
-        catalog = evaluator.catalog
+    evaluator = _evaluator_for(organization, catalog, options, evaluator)
     org = organization
     if not org.scp_enabled:
         raise ReportFailedError(
@@ -332,59 +411,25 @@ def build_report(
         )
     path, entity_id = _resolve(org, entity_path)
     management = org.is_management_account(entity_id)
-    pid: PolicyId | None = None
-    if management:
-        listed = catalog.namespaces
-    elif policy_id is not None:
-        if not org.has_policy(policy_id) or not org.policy(policy_id).is_scp:
-            raise ReportFailedError(
-                "INVALID_ORGANIZATIONS_POLICY",
-                f"{policy_id} is not an SCP of organization {org.id}",
-            )
-        pid = PolicyId(policy_id)
-        listed = evaluator.allowed_by_policy(pid)
-    else:
-        listed = evaluator.allowed_namespaces(entity_id)
+    listed = _listed(org, evaluator, entity_id, policy_id)
     accounts = counted_accounts(
         org, entity_id, None if management else policy_id, options.policy_scope
     )
-    if management and policy_id is not None:
-        pid = PolicyId(policy_id)
-
     end = created
-    start = created - timedelta(days=options.tracking_days)
+    try:
+        start = created - timedelta(days=options.tracking_days)
+    except OverflowError:  # the period reaches back past year 1: it starts at the beginning
+        start = datetime.min.replace(tzinfo=created.tzinfo)
     aggregates = _aggregate(org, activity, accounts, listed, start, end)
-
-    details: list[AccessDetail] = []
-    for namespace in sorted(listed):
-        name = catalog.report_name(namespace)
-        agg = aggregates.get(namespace)
-        if agg is None:
-            quirk = options.iam_region_quirk and namespace == "iam"
-            details.append(
-                AccessDetail(
-                    service_name=name,
-                    service_namespace=namespace,
-                    region="us-east-1" if quirk else None,
-                )
-            )
-        else:
-            count, moment, account, region = agg
-            details.append(
-                AccessDetail(
-                    service_name=name,
-                    service_namespace=namespace,
-                    region=region,
-                    entity_path=org.path_of(account),
-                    last_authenticated_time=moment,
-                    total_authenticated_entities=count,
-                )
-            )
+    details = tuple(
+        _detail(org, evaluator.catalog, namespace, aggregates.get(namespace), options)
+        for namespace in sorted(listed)
+    )
     return Report(
         entity_path=path,
-        policy_id=pid,
+        policy_id=None if policy_id is None else PolicyId(policy_id),
         created=created,
-        details=tuple(details),
+        details=details,
         counted_accounts=accounts,
         options=options,
     )

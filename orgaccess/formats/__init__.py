@@ -17,6 +17,9 @@ from .cloudtrail import (
     namespace_for_event_source,
     read_cloudtrail,
 )
+from .jsonfile import (
+    read_json_file,
+)
 from .rows import (
     ROW_COLUMNS,
     ROW_SUFFIXES,
@@ -25,6 +28,7 @@ from .rows import (
 )
 from .snapshot import (
     EXAMPLE_ORGANIZATION_RESOURCE,
+    MAX_SNAPSHOT_BYTES,
     POLICY_TYPE_STATUSES,
     SCP_ENABLED_STATUS,
     dump_organization,
@@ -34,23 +38,44 @@ from .snapshot import (
     to_snapshot,
 )
 from .sql import DIALECTS, Dialect, aggregation_sql
+from .store import (
+    SCHEMA_VERSION,
+    STORE_APPLICATION_ID,
+    ActivityStore,
+    FileChange,
+    StoredFile,
+    StoreInfo,
+    StoreIngest,
+    StoreLoad,
+    StorePrune,
+)
 
 __all__ = [
     "ActivityLoad",
+    "ActivityStore",
     "CHUNK_CHARS",
     "CloudTrailIngest",
     "DIALECTS",
     "Dialect",
     "EVENT_SOURCE_NAMESPACES",
     "EXAMPLE_ORGANIZATION_RESOURCE",
+    "FileChange",
     "IngestSummary",
+    "MAX_SNAPSHOT_BYTES",
     "POLICY_TYPE_STATUSES",
     "ROW_COLUMNS",
     "ROW_SUFFIXES",
     "RowsResult",
+    "SCHEMA_VERSION",
     "SCP_ENABLED_STATUS",
+    "STORE_APPLICATION_ID",
     "SkipReason",
     "aggregation_sql",
+    "StoreInfo",
+    "StoreIngest",
+    "StoreLoad",
+    "StorePrune",
+    "StoredFile",
     "dump_organization",
     "example_organization",
     "example_snapshot",
@@ -60,5 +85,6 @@ __all__ = [
     "read_activity",
     "read_aggregated_rows",
     "read_cloudtrail",
+    "read_json_file",
     "to_snapshot",
 ]

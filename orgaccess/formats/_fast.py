@@ -12,20 +12,25 @@ Results and summaries are the same as the pure path's, by construction:
   by the pure path, from the start of the file;
 * a record is decided here only in the common cases, each checked in the
   pure path's rule order (semantics section 4; :mod:`orgaccess.formats.cloudtrail`):
-  a service or Insights event (``NO_PRINCIPAL``), no ``userIdentity``
-  (``UNAUTHENTICATED``), and, when ``eventSource`` and ``awsRegion`` are
-  non-blank strings and ``eventTime`` has the form ``2026-01-02T03:04:05Z``,
-  an ``AWSService`` caller (``AWS_SERVICE``) or a principal with a type and
-  a 12-digit account whose source maps to a known namespace (counted); every
+  a service or Insights event (``NO_PRINCIPAL``), and, when ``eventSource``
+  is a non-blank string, ``awsRegion`` a string without blanks and
+  ``eventTime`` has the form ``2026-01-02T03:04:05Z``: no ``userIdentity``
+  (``UNAUTHENTICATED``), an ``AWSService`` caller (``AWS_SERVICE``) or a
+  principal with a type and a 12-digit account whose source maps to a known
+  namespace (counted); every
   other record is rebuilt as the dict of the fields the rules read and handed
   to the pure path's converter, which decides it and words its problem.
 
 The differential tests (``tests/test_fast_ingest.py``) compare both paths over
 generated records, malformed ones included, and the real corpus.
 
-One known difference: a record nested about 985 to 997 levels deep is
-decoded by msgspec but exceeds the recursion limit of Python's ``json`` in
-the pure path (``MALFORMED`` there); no CloudTrail record comes near.
+A file holding a record longer than the pure path's
+:data:`~orgaccess.formats._jsonstream.MAX_ELEMENT_CHARS` is left to the pure
+path. Two known differences remain, in records no CloudTrail writes: a JSON
+number longer than :data:`~orgaccess.formats._jsonstream.MAX_NUMBER_CHARS`
+characters in a field the rules do not read, and nesting about 985 to 997
+levels deep, are accepted by msgspec but make the record ``MALFORMED`` in the
+pure path.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from typing import Any, Final
 from ..model.events import ActivityIndex, CheckedAttempt
 from ..model.ids import AccountId
 from ._ingest import ProgressCallback, SkipError, SkipReason, Tally
+from ._jsonstream import MAX_ELEMENT_CHARS
 
 try:  # pragma: no cover - depends on the environment
     import msgspec
@@ -77,9 +83,13 @@ if msgspec is not None:
         records: list[_Record] | None = None
         events: msgspec.Raw | None = None
 
+    class _RawLog(msgspec.Struct, rename="pascal"):
+        records: list[msgspec.Raw] | None = None
+
     _DECODER: Any = msgspec.json.Decoder(_Log)
+    _RAW_DECODER: Any = msgspec.json.Decoder(_RawLog)
 else:  # pragma: no cover
-    _DECODER = None
+    _DECODER = _RAW_DECODER = None
 
 
 class _Caches:
@@ -183,6 +193,10 @@ def read_file_fast(
     records = log.records
     if records is None or log.events is not None:
         return False
+    if len(data) > MAX_ELEMENT_CHARS and max(map(len, _RAW_DECODER.decode(data).records)) > (
+        MAX_ELEMENT_CHARS
+    ):
+        return False  # a record the pure path skips as too long (bytes >= characters)
     del data
     add = index.add_checked
     batch: list[CheckedAttempt] = []
@@ -202,10 +216,6 @@ def read_file_fast(
         if event_type is not None and event_type in _NO_PRINCIPAL_EVENT_TYPES:
             no_principal += 1
             continue
-        identity = record.user_identity
-        if identity is None:
-            unauthenticated += 1
-            continue
         source = record.event_source
         region = record.aws_region
         stamp = record.event_time
@@ -217,13 +227,17 @@ def read_file_fast(
                 namespaces[source] = namespace_of(source)
                 good = True
             if good and region not in regions:
-                good = bool(region.strip())
+                good = bool(region) and not any(ch.isspace() for ch in region)
                 if good:
                     if len(regions) >= _CACHE_LIMIT:
                         regions.clear()
                     regions.add(region)
             moment = (times.get(stamp) or time_of(stamp)) if good else None
             if moment is not None:
+                identity = record.user_identity
+                if identity is None:
+                    unauthenticated += 1
+                    continue
                 kind = identity.type
                 if kind == "AWSService":
                     aws_service += 1

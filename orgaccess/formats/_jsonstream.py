@@ -4,10 +4,15 @@ Log files hold one large array (``{"Records": [...]}``); this reads it one
 element at a time from chunks of at most :data:`CHUNK_CHARS` characters, so
 memory holds one chunk plus the largest single element. Several JSON
 documents may follow one another in one file. An element that is complete
-but not valid JSON (or nested deeper than Python's decoder allows, or a
-number too long to convert) is reported in its :class:`Element` and reading
-resumes after it. Text that is not UTF-8 ends the file at the exact byte,
-and every element before it is kept.
+but not valid JSON (or nested deeper than Python's decoder allows, or with a
+number longer than :data:`MAX_NUMBER_CHARS`) is reported in its
+:class:`Element` and reading resumes after it. An element longer than
+:data:`MAX_ELEMENT_CHARS` is reported the same way without ever being held
+whole: once the text buffered from its start passes the bound, the reader
+only scans on (tracking strings and brackets chunk by chunk, discarding the
+text) to the element's end. Text that is not UTF-8 ends the file at the
+exact byte, and every element before it is kept. :meth:`TextStream.lines`
+reads lines under the same bound (the aggregated-row reader's input).
 """
 
 from __future__ import annotations
@@ -15,23 +20,70 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Iterator
-from typing import Final
+from typing import Final, NoReturn
 
 import attrs
 
 from ._ingest import ReadError
 
-__all__ = ["CHUNK_CHARS", "ELEMENT", "IGNORE", "Element", "JsonArrayReader", "TextStream"]
+__all__ = [
+    "CHUNK_CHARS",
+    "ELEMENT",
+    "IGNORE",
+    "MAX_ELEMENT_CHARS",
+    "MAX_NUMBER_CHARS",
+    "Element",
+    "JsonArrayReader",
+    "TextStream",
+    "loads",
+]
 
 #: Characters decoded per read; the parse buffer holds about this much plus one element.
 CHUNK_CHARS: Final = 1 << 18
+#: The longest element (record) or line read, in characters (4 Mi); a longer one is
+#: skipped as malformed, scanned past in bounded memory. CloudTrail events are far smaller.
+MAX_ELEMENT_CHARS: Final = 4 << 20
+#: The longest JSON number accepted, in characters (a longer one makes its value invalid).
+MAX_NUMBER_CHARS: Final = 100
 
 _WS = re.compile(r"[ \t\n\r]*")
-_STRUCTURE = re.compile(r'["\[\]{}]')
+_EOL = re.compile(r"\r\n?|\n")
+# a whole string (escapes included), a bracket, or the quote of a string that the buffer cuts
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}"]', re.DOTALL)
 _STRING_STOP = re.compile(r'["\\]')
 _SCALAR_END = re.compile(r"[,\]}\s]")
 _FIRST_KEY = re.compile(r'\{[ \t\n\r]*"([^"\\]{0,64})"')
-_DECODER = json.JSONDecoder()
+
+
+def _number_text(text: str) -> None:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters (the limit is {MAX_NUMBER_CHARS})")
+
+
+def _parse_int(text: str) -> int:
+    _number_text(text)
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    _number_text(text)
+    return float(text)
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float)
+
+
+def loads(text: str) -> object:
+    """``json.loads`` with the bounds of this module: numbers of at most
+    :data:`MAX_NUMBER_CHARS` characters, and nesting that exhausts the
+    recursion limit reported as a ``ValueError`` (a :class:`json.JSONDecodeError`
+    for text that is not JSON), never a ``RecursionError``.
+    """
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
 
 #: :class:`JsonArrayReader` ``classify`` verdicts.
 ELEMENT: Final = "element"
@@ -54,8 +106,8 @@ class ParseStopError(Exception):
 def _value_end(buf: str, pos: int) -> int | None:
     """Where the JSON value starting at ``pos`` ends, judged by brackets and strings only.
 
-    ``None`` when the buffer ends first. Used only after a decode failed, to
-    tell an invalid value from one that is not all read yet.
+    ``None`` when the buffer ends first. Used to tell an invalid value from
+    one that is not all read yet, and a long value that is still incomplete.
     """
     if buf[pos] not in '[{"':
         match = _SCALAR_END.search(buf, pos)
@@ -63,24 +115,17 @@ def _value_end(buf: str, pos: int) -> int | None:
     depth = 0
     i = pos
     while True:
-        match = _STRUCTURE.search(buf, i)
+        match = _TOKEN.search(buf, i)
         if match is None:
             return None
-        char = match.group()
+        token = match.group()
         i = match.end()
-        if char == '"':
-            while True:
-                stop = _STRING_STOP.search(buf, i)
-                if stop is None:
-                    return None
-                if stop.group() == "\\":
-                    i = stop.end() + 1
-                    continue
-                i = stop.end()
-                break
+        if token[0] == '"':
+            if len(token) == 1:  # a string that goes on past the buffer
+                return None
             if depth == 0:
                 return i
-        elif char in "[{":
+        elif token in "[{":
             depth += 1
         else:
             depth -= 1
@@ -145,7 +190,8 @@ class TextStream:
             self.offset += self.pos
             self.buf = self.buf[self.pos :]
             self.pos = 0
-        want = max(CHUNK_CHARS, len(self.buf))
+        # Double the buffer (few re-parses of a long element), but never past the bound.
+        want = max(CHUNK_CHARS, min(len(self.buf), MAX_ELEMENT_CHARS - len(self.buf)))
         parts = [self.buf]
         got = 0
         try:
@@ -185,10 +231,21 @@ class TextStream:
         """Decode the JSON value at the cursor (call :meth:`peek` first)."""
         while True:
             buf, pos = self.buf, self.pos
+            if len(buf) - pos > 2 * CHUNK_CHARS and _value_end(buf, pos) is None:
+                # long and not all read: do not build a partial value just to throw it away
+                if len(buf) - pos > MAX_ELEMENT_CHARS:
+                    self.skip_value()  # raises
+                if self.more():
+                    continue
+                raise ParseStopError(
+                    f"the file ends inside a value starting at {self.where()} (truncated?)"
+                )
             try:
                 obj, end = _DECODER.raw_decode(buf, pos)
             except (json.JSONDecodeError, RecursionError, ValueError) as exc:
                 end_guess = _value_end(buf, pos)
+                if end_guess is None and len(buf) - pos > MAX_ELEMENT_CHARS:
+                    self.skip_value()  # raises
                 if end_guess is None and self.more():
                     continue
                 if end_guess is None:
@@ -198,8 +255,124 @@ class TextStream:
                 raise BadValueError(f"not valid JSON: {_reason(exc)}", end_guess) from None
             if end == len(buf) and self.more():
                 continue  # a number might go on in the next chunk
+            if end - pos > MAX_ELEMENT_CHARS:
+                raise BadValueError(_too_long(end - pos), end)
             self.pos = end
             return obj
+
+    def skip_value(self) -> NoReturn:
+        """Scan past the (over-long) value at the cursor, holding one chunk at a time.
+
+        Strings, escapes and brackets are tracked across chunk boundaries;
+        the text is discarded as it is scanned. Raises :class:`BadValueError`
+        with the cursor after the value, or :class:`ParseStopError` if the
+        file ends inside it.
+        """
+        start = self.offset + self.pos
+        where = self.where()
+        i = self.pos
+        scalar = self.buf[i] not in '[{"'
+        depth = 0
+        in_string = False
+        escaped = False
+        while True:
+            buf = self.buf
+            if i >= len(buf):
+                self.pos = len(buf)  # everything so far is scanned: let more() drop it
+                if not self.more():
+                    raise ParseStopError(
+                        f"the file ends inside a value starting at {where} (truncated?)"
+                    )
+                i = self.pos
+                continue
+            if escaped:
+                i += 1
+                escaped = False
+                continue
+            if scalar:
+                match = _SCALAR_END.search(buf, i)
+                if match is None:
+                    i = len(buf)
+                    continue
+                i = match.start()
+                break
+            if in_string:
+                match = _STRING_STOP.search(buf, i)
+                if match is None:
+                    i = len(buf)
+                    continue
+                i = match.end()
+                if match.group() == "\\":
+                    escaped = True
+                    continue
+                in_string = False
+                if depth == 0:
+                    break
+                continue
+            match = _TOKEN.search(buf, i)
+            if match is None:
+                i = len(buf)
+                continue
+            token = match.group()
+            i = match.end()
+            if token[0] == '"':
+                if len(token) == 1:
+                    in_string = True  # the string goes on in the next chunk
+                elif depth == 0:
+                    break
+            elif token in "[{":
+                depth += 1
+            else:
+                depth -= 1
+                if depth <= 0:
+                    break
+        self.pos = i
+        raise BadValueError(_too_long(self.offset + i - start), i)
+
+    def lines(self) -> Iterator[tuple[int, str | None]]:
+        """Each line (with its end: ``\\n``, ``\\r\\n`` or ``\\r``) and its number from 1.
+
+        ``None`` stands for a line longer than :data:`MAX_ELEMENT_CHARS`, which
+        is scanned past, never held. A last line cut short by a read error is
+        not yielded (:attr:`error` says why the file ends).
+        """
+        number = 0
+        while True:
+            buf, pos = self.buf, self.pos
+            match = _EOL.search(buf, pos)
+            if match is None and len(buf) - pos > MAX_ELEMENT_CHARS:
+                number += 1
+                while match is None:  # skip to the end of this line, a chunk at a time
+                    self.pos = len(self.buf)
+                    if not self.more():
+                        break
+                    match = _EOL.search(self.buf, self.pos)
+                self.pos = len(self.buf) if match is None else match.end()
+                yield number, None
+                continue
+            if match is None or (match.end() == len(buf) and match.group() == "\r"):
+                if self.more():
+                    continue  # the line (or its "\r\n") may go on in the next chunk
+                if match is None:
+                    if pos < len(buf) and self.error is None:
+                        number += 1
+                        self.pos = len(buf)
+                        yield number, buf[pos:]
+                    return
+            end = match.end()
+            number += 1
+            self.pos = end
+            if end - pos > MAX_ELEMENT_CHARS:
+                yield number, None
+            else:
+                yield number, buf[pos:end]
+
+
+def _too_long(chars: int) -> str:
+    return (
+        f"a value of more than {MAX_ELEMENT_CHARS:,} characters ({chars:,} read): "
+        "too long for a record, skipped"
+    )
 
 
 def _reason(exc: Exception) -> str:

@@ -3,30 +3,52 @@
 :func:`read_cloudtrail` takes log files and directories and returns a
 :class:`CloudTrailIngest`; iterating it yields one
 :class:`~orgaccess.model.events.AccessEvent` per counted record. After a full pass,
-:attr:`CloudTrailIngest.summary` says what happened to every record::
+:attr:`CloudTrailIngest.summary` says what happened to every record
+(``counted + sum(skipped.values()) == records_read``):
 
-    counted + sum(skipped.values()) == records_read
+>>> import json, pathlib, tempfile
+>>> record = {"eventSource": "s3.amazonaws.com", "eventTime": "2026-10-01T12:00:00Z",
+...           "awsRegion": "eu-west-1",
+...           "userIdentity": {"type": "IAMUser", "accountId": "777788889999"}}
+>>> service = {**record, "userIdentity": {"type": "AWSService"}}
+>>> with tempfile.TemporaryDirectory() as scratch:
+...     log = pathlib.Path(scratch, "trail.json")
+...     _ = log.write_text(json.dumps({"Records": [record, service]}))
+...     ingest = read_cloudtrail(log, known_namespaces=frozenset({"s3"}))
+...     events = list(ingest)
+>>> [(e.account_id, e.service_namespace, e.region) for e in events]
+[(AccountId('777788889999'), 's3', 'eu-west-1')]
+>>> summary = ingest.summary
+>>> summary.records_read, summary.counted, summary.skipped_total
+(2, 1, 1)
 
 Inputs
 ------
 * Paths are files or directories. Directories are searched recursively in
-  sorted order; files named ``*.json`` or ``*.json.gz`` are read, every
-  other entry (another name, a symbolic link to a directory, which is not
-  followed, a broken link) is counted in ``files_ignored`` and listed in
-  ``ignored_files``. A file named explicitly is read whatever its name. The
-  same file reached twice (by name, through a directory, through a link) is
-  read once.
+  sorted order; files named ``*.json``, ``*.jsonl`` or ``*.ndjson`` (each
+  optionally ``.gz``) are read, every other entry (another name, a symbolic
+  link to a directory, which is not followed, a broken link) is counted in
+  ``files_ignored`` and listed in ``ignored_files``. A file named explicitly
+  is read whatever its name (``records.txt``). The same file reached twice
+  (by name, through a directory, through a link) is read once.
 * Compression is decided by content, not by name: a file starting with the
   gzip magic bytes is decompressed (several gzip members in a row are read
   one after another), anything else is read as UTF-8 JSON.
-* Shapes, which may follow one another in one file (concatenated JSON
-  documents, e.g. several pages of ``lookup-events`` output):
+* Shapes, decided by content and which may follow one another in one file
+  (concatenated JSON documents, e.g. several pages of ``lookup-events`` output):
 
   - ``{"Records": [record, ...]}``, the log file CloudTrail delivers;
   - ``{"Events": [{"CloudTrailEvent": "<record as JSON text>", ...}, ...]}``,
     the output of ``aws cloudtrail lookup-events`` (``CloudTrailEvent`` may
     also be the record object itself);
-  - ``[record, ...]``, a bare list of records (what ``jq .Records`` gives).
+  - ``[record, ...]``, a bare list of records (what ``jq .Records`` gives);
+  - records one after another, typically one per line (newline-delimited
+    JSON, as many tools export them). A top-level object with a CloudTrail
+    record key (``eventVersion``, ``eventSource``, ``eventTime``,
+    ``eventName``, ``userIdentity``, ``awsRegion``, ``eventID``, in any case)
+    is a record; once a file has held a record, every later top-level object
+    is a record too, so one odd line is one ``MALFORMED`` record, never the
+    end of the file.
 
   A CloudTrail digest file (``{"logFiles": [...], "digestStartTime": ...}``)
   is recognised and counted as ignored. Any other JSON document is reported
@@ -42,67 +64,73 @@ Record → :class:`~orgaccess.model.events.AccessEvent` (semantics section 4)
 Checked in this order; the first rule that applies decides.
 
 1. not a JSON object (or not valid JSON): ``MALFORMED``;
-2. no ``userIdentity`` (anonymous calls, CloudTrail Insights events):
-   ``UNAUTHENTICATED``;
-3. ``userIdentity`` present but not an object: ``MALFORMED``;
-4. ``eventSource`` missing or not a non-empty string: ``MALFORMED``;
-5. ``eventTime`` missing, not ISO 8601, or without a time zone: ``MALFORMED``;
-6. ``awsRegion`` missing or not a non-empty string: ``MALFORMED``;
-7. ``userIdentity.type == "AWSService"``: ``AWS_SERVICE``;
-8. ``userIdentity.accountId`` missing or not 12 ASCII digits (``"anonymous"``;
-   SAML / web-identity federation records, which carry no account):
-   ``UNAUTHENTICATED``;
-9. ``eventSource`` maps to no namespace, or to one outside
-   ``known_namespaces``: ``UNKNOWN_SERVICE``;
-10. otherwise the record is counted.
+2. ``eventType`` is ``AwsServiceEvent`` (a service event: KMS key rotation,
+   Organizations ``CreateAccountResult`` ...) or ``AwsCloudTrailInsight``:
+   ``NO_PRINCIPAL``, whatever ``userIdentity`` says. This comes before the
+   field checks because an Insights record has no top-level ``eventSource``;
+3. ``eventSource`` missing or not a non-empty string: ``MALFORMED``;
+4. ``eventTime`` missing or not an ISO 8601 date and time: ``MALFORMED``;
+5. ``awsRegion`` missing, not a non-empty string, or with a blank: ``MALFORMED``;
+6. ``userIdentity`` present, not null and not an object: ``MALFORMED``;
+7. no ``userIdentity`` (or null): ``UNAUTHENTICATED``;
+8. ``userIdentity.type == "AWSService"``: ``AWS_SERVICE``;
+9. ``userIdentity.type`` missing or not a non-empty string (AWS-internal
+   calls, ``{"accountId": ..., "invokedBy": "AWS Internal"}``):
+   ``NO_PRINCIPAL``, with or without an ``accountId``;
+10. a failed console sign-in (``eventName`` ``ConsoleLogin`` with
+    ``responseElements.ConsoleLogin == "Failure"``): ``UNAUTHENTICATED``,
+    whatever account it names: a failed password establishes no principal,
+    and AWS does not report unauthenticated requests;
+11. ``userIdentity.accountId`` missing or not 12 ASCII digits (``"anonymous"``;
+    SAML / web-identity federation records, which carry no account):
+    ``UNAUTHENTICATED``;
+12. ``eventSource`` maps to no namespace, or to one outside
+    ``known_namespaces``: ``UNKNOWN_SERVICE``;
+13. otherwise the record is counted.
 
 A counted record becomes ``AccessEvent(account_id=userIdentity.accountId,
 service_namespace=<mapped>, region=awsRegion, time=eventTime,
 principal_type=userIdentity.type, principal_arn=userIdentity.arn,
-denied=<errorCode present and not null>)``. ``eventTime`` may carry any
-explicit zone (``Z``, ``+02:00``, ``+0200``, ``+02``) and is converted to
-UTC; fractions beyond microseconds are cut. ``invokedBy`` does not matter: a call a
-service made on a principal's behalf counts for that principal, and a record
-with an ``errorCode`` (denied or failed) counts as an attempt. Every
-``userIdentity.type`` other than ``AWSService`` (``Root``, ``IAMUser``,
-``AssumedRole``, ``Role``, ``FederatedUser``, ``Directory``, ``AWSAccount``,
-``IdentityCenterUser``, ``Unknown``, ``SAMLUser``, ``WebIdentityUser``, or no
-type) counts exactly when it carries a 12-digit ``accountId``. The tracking
-window is not applied here; it belongs to each report.
+denied=<errorCode present and not null>)``.
+
+``eventTime`` may carry any explicit zone (``Z``, ``+02:00``, ``+0200``,
+``+02``) and is converted to UTC; a time without a zone
+(``2022-11-15 23:05:21``, as SIEM exports write it) is UTC, the same rule as
+the aggregated-row reader's; a blank may stand for the ``T``; fractions beyond
+microseconds are cut.
+
+``invokedBy`` does not matter for a typed principal: a call a service made on
+a principal's behalf (``invokedBy`` a service, or ``"AWS Internal"``) counts
+for that principal (semantics section 4), and a record with an ``errorCode``
+(denied or failed) counts as an attempt. Every ``userIdentity.type`` other
+than ``AWSService`` (``Root``, ``IAMUser``, ``AssumedRole``, ``Role``,
+``FederatedUser``, ``Directory``, ``AWSAccount``, ``IdentityCenterUser``,
+``Unknown``, ``SAMLUser``, ``WebIdentityUser``) counts exactly when it carries
+a 12-digit ``accountId``. The tracking window is not applied here; it belongs
+to each report.
+
+These rules are checked against a corpus of real records from public sources
+(``tests/data/cloudtrail/real``) whose expected outcomes are derived
+independently of this module.
 
 eventSource → IAM namespace
 ---------------------------
-AWS publishes no table. The rule: the source must end in ``.amazonaws.com``;
-the *stem* before that suffix is looked up whole (so that multi-label sources
-such as ``models.lex`` match), then its first label; with no entry the first
-label is the namespace. :data:`EVENT_SOURCE_NAMESPACES`:
-
-====================  ====================
-stem                  namespace
-====================  ====================
-``monitoring``        ``cloudwatch``
-``email``             ``ses``
-``appstream2``        ``appstream``
-``models.lex``        ``lex``
-``runtime.lex``       ``lex``
-``mturk-requester``   ``mechanicalturk``
-``streams.dynamodb``  ``dynamodb``
-``tagging``           ``tag``
-``signin``            skipped (``None``)
-====================  ====================
-
-``signin`` is skipped (as ``UNKNOWN_SERVICE``) by decision: its events
-(``ConsoleLogin``, ``SwitchRole``, ``CheckMfa`` ...) record signing in, which
-no ``signin:`` IAM action authorises, so counting them would mark the AWS
-Sign-In service as used by every console user. Pass
-``namespace_map={"signin": "signin"}`` to count them.
+AWS publishes no table. :data:`EVENT_SOURCE_NAMESPACES` is generated from
+botocore's service models held against the IAM catalog, plus reviewed
+exceptions (``scripts/gen_event_sources.py``; see
+:doc:`/explanation/event-sources`). The source must end in
+``.amazonaws.com``; the *stem* before that suffix is looked up whole, in lower
+case, and nothing is guessed: a stem the table does not hold has no
+namespace. ``signin`` maps to ``signin`` (the IAM catalog has ``signin:``
+actions); ``pinpoint`` to ``mobiletargeting``; ``iotevents``, ``codestar`` and
+``macie`` were reviewed and have none.
 
 ``namespace_map`` extends or overrides the table. Its keys are a full
 eventSource (``"myapp.example.com"``, which need not end in
-``.amazonaws.com``), a stem (``"runtime.lex"``) or a first label; a value of
-``None`` skips the source as ``UNKNOWN_SERVICE``. The most specific key wins
-(full source, then stem, then first label), and at the same level the
-caller's map wins over the table. Sources are compared in lower case.
+``.amazonaws.com``), a stem (``"runtime.lex"``) or a stem's first label; a
+value of ``None`` skips the source as ``UNKNOWN_SERVICE``. The caller's map
+comes first (full source, then stem, then first label), then the table by
+stem. Sources are compared in lower case.
 
 Passes and the summary
 ----------------------
@@ -126,9 +154,9 @@ read before the break is kept. At most ``max_problems`` problems are kept;
 the rest are counted in ``problems_omitted``. With ``strict=True`` the first
 malformed record or unreadable file raises
 :class:`~orgaccess.errors.IngestError` with the same location. Records skipped
-as ``UNAUTHENTICATED``, ``AWS_SERVICE`` or ``UNKNOWN_SERVICE`` are not
-problems, only counted (unknown sources per eventSource in
-``unknown_sources``), and never raise.
+as ``UNAUTHENTICATED``, ``AWS_SERVICE``, ``NO_PRINCIPAL`` or
+``UNKNOWN_SERVICE`` are not problems, only counted (unknown sources per
+eventSource in ``unknown_sources``), and never raise.
 """
 
 from __future__ import annotations
@@ -155,7 +183,7 @@ from ._ingest import (
     read_options,
     walk_files,
 )
-from ._jsonstream import CHUNK_CHARS, ELEMENT, IGNORE, JsonArrayReader, TextStream
+from ._jsonstream import CHUNK_CHARS, ELEMENT, IGNORE, JsonArrayReader, TextStream, loads
 from ._namespaces import EVENT_SOURCE_NAMESPACES, namespace_for_event_source, resolve_namespace
 
 __all__ = [
@@ -210,17 +238,17 @@ class _Converter:
             )
         if record.get("eventType") in _NO_PRINCIPAL_EVENT_TYPES:
             raise SkipError(SkipReason.NO_PRINCIPAL)
+        source = _text_field(record, "eventSource")
+        time = _event_time(record)
+        region = _region(record)
         identity = record.get("userIdentity")
-        if identity is None:
-            raise SkipError(SkipReason.UNAUTHENTICATED)
-        if not isinstance(identity, dict):
+        if identity is not None and not isinstance(identity, dict):
             raise SkipError(
                 SkipReason.MALFORMED,
                 f"userIdentity must be an object, got {_json_type(identity)}",
             )
-        source = _text_field(record, "eventSource")
-        time = _event_time(record)
-        region = _text_field(record, "awsRegion")
+        if identity is None:
+            raise SkipError(SkipReason.UNAUTHENTICATED)
         account, principal_type = _principal(record, identity)
         namespace = self.namespace(source)
         if namespace is None:
@@ -235,6 +263,13 @@ class _Converter:
             principal_arn=arn if isinstance(arn, str) else None,
             denied=record.get("errorCode") is not None,
         )
+
+
+def _region(record: Mapping[str, object]) -> str:
+    region = _text_field(record, "awsRegion")
+    if any(ch.isspace() for ch in region):
+        raise SkipError(SkipReason.MALFORMED, f"awsRegion has a blank: {region!r:.60}")
+    return region
 
 
 def _event_time(record: Mapping[str, object]) -> datetime:
@@ -289,9 +324,9 @@ def _unwrap_lookup_event(element: object) -> object:
         what = "missing" if inner is None else f"a {_json_type(inner)}, not a JSON string"
         raise SkipError(SkipReason.MALFORMED, f"CloudTrailEvent is {what}")
     try:
-        return json.loads(inner)
-    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not decodable"
+        return loads(inner)  # bounded like the file's own JSON (number size, depth)
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise SkipError(
             SkipReason.MALFORMED, f"CloudTrailEvent is not JSON ({reason}): {inner!r:.60}"
         ) from None
@@ -306,17 +341,44 @@ def _accept_log_name(name: str) -> bool:
 
 #: Records that no principal made: service events and CloudTrail Insights events.
 _NO_PRINCIPAL_EVENT_TYPES: Final = ("AwsServiceEvent", "AwsCloudTrailInsight")
-_RECORD_KEYS: Final = frozenset({"eventVersion", "eventSource", "eventTime", "eventName"})
+_RECORD_KEYS: Final = frozenset(
+    {
+        "eventversion",
+        "eventsource",
+        "eventtime",
+        "eventname",
+        "useridentity",
+        "awsregion",
+        "eventid",
+    }
+)
 
 
-def _classify(document: dict[str, object]) -> str:
-    """A top-level object that is not a log: a record (newline-delimited), a digest, or neither."""
-    if _RECORD_KEYS & document.keys():
-        return ELEMENT
-    if {"logFiles", "digestStartTime"} <= document.keys():
-        return IGNORE
-    shown = ", ".join(sorted(document)[:8]) or "none"
-    return f"not CloudTrail: no 'Records' or 'Events' array and not a record (keys: {shown})"
+class _Classifier:
+    """Judge the top-level objects of one file that are not a log: record, digest, or neither.
+
+    An object with a CloudTrail record key (in any case, so that a record whose
+    keys a tool lower-cased is still a record, and is then malformed) is a
+    record of a newline-delimited file. Once a file has held a record, every
+    later object is a record too: one bad line of a newline-delimited file is
+    a malformed record, never the end of the file.
+    """
+
+    __slots__ = ("records_seen",)
+
+    def __init__(self) -> None:
+        self.records_seen = False
+
+    def __call__(self, document: dict[str, object]) -> str:
+        if self.records_seen or any(
+            isinstance(key, str) and key.lower() in _RECORD_KEYS for key in document
+        ):
+            self.records_seen = True
+            return ELEMENT
+        if {"logFiles", "digestStartTime"} <= document.keys():
+            return IGNORE
+        shown = ", ".join(sorted(document)[:8]) or "none"
+        return f"not CloudTrail: no 'Records' or 'Events' array and not a record (keys: {shown})"
 
 
 class CloudTrailIngest:
@@ -384,7 +446,7 @@ class CloudTrailIngest:
             run.fail(path, f"cannot open: {exc.strerror or exc}")
             return
         with fh:
-            reader = JsonArrayReader(TextStream(byte_chunks(fh)), _LOG_KEYS, _classify)
+            reader = JsonArrayReader(TextStream(byte_chunks(fh)), _LOG_KEYS, _Classifier())
             converter = self._converter
             progress = self._on_progress
             for element in reader.elements():

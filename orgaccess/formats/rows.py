@@ -1,7 +1,9 @@
 """Read aggregated activity rows (Athena, Spark, DuckDB results) into an activity index.
 
 An organization trail is usually queried with SQL rather than read file by
-file, e.g. in Athena::
+file, e.g. in Athena:
+
+.. code-block:: sql
 
     SELECT useridentity.accountid AS account_id, eventsource, awsregion AS region,
            max(eventtime) AS last_attempt
@@ -91,15 +93,12 @@ counted in the summary's ``after_until``.
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import json
 import re
-import zlib
 from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final, TextIO
+from typing import Final
 
 import attrs
 
@@ -107,6 +106,7 @@ from .._time import parse_instant
 from ..errors import EventError, IngestError, InvalidTimeError
 from ..model.events import ActivityIndex
 from ..model.ids import AccountId
+from . import _jsonstream
 from ._ingest import (
     DEFAULT_MAX_PROBLEMS,
     IngestSummary,
@@ -115,9 +115,11 @@ from ._ingest import (
     SkipReason,
     SourcePath,
     Tally,
+    byte_chunks,
     read_options,
     walk_files,
 )
+from ._jsonstream import TextStream
 from ._namespaces import resolve_namespace
 
 __all__ = ["ROW_COLUMNS", "ROW_SUFFIXES", "RowsResult", "read_aggregated_rows"]
@@ -273,31 +275,41 @@ class _RowsPass(Tally):
     # -- files -----------------------------------------------------------
 
     def read_file(self, path: str) -> None:
-        line = 0
         try:
-            jsonl, fh = _open_rows(path)
+            fh = open(path, "rb")  # noqa: SIM115 - closed by the ``with`` below
         except OSError as exc:
             self.fail(path, f"cannot open: {exc.strerror or exc}")
             return
-        except (EOFError, zlib.error, UnicodeDecodeError) as exc:
-            self.fail(path, f"cannot read the start of the file: {exc}")
-            return
-        self.files_read += 1
-        try:
-            with fh:
-                if jsonl:
-                    for line, values in _jsonl_rows(fh):
-                        self.row(values, f"{path}:{line}")
-                else:
-                    for line, values in _csv_rows(fh):
-                        self.row(values, f"{path}:{line}")
-        except _FileError as exc:
-            self.fail(f"{path}:{exc.line}" if exc.line else path, str(exc))
-        except (OSError, EOFError, zlib.error) as exc:
-            what = "truncated gzip data" if isinstance(exc, EOFError) else f"read error: {exc}"
-            self.fail(path, f"{what} after line {line}")
-        except UnicodeDecodeError as exc:
-            self.fail(path, f"not UTF-8 text ({exc.reason}) after line {line}")
+        with fh:
+            stream = TextStream(byte_chunks(fh))
+            lines = _Lines(stream)
+            try:
+                jsonl = _is_jsonl(path, stream)
+                self.files_read += 1
+                rows = _jsonl_rows(lines) if jsonl else _csv_rows(lines)
+                for line, values in rows:
+                    self.row(values, f"{path}:{line}")
+            except _FileError as exc:
+                self.fail(f"{path}:{exc.line}" if exc.line else path, str(exc))
+            if stream.error is not None:
+                self.fail(path, f"{stream.error} after line {lines.number}")
+
+
+class _Lines:
+    """The lines of a stream, each bounded in length; remembers the last line number."""
+
+    def __init__(self, stream: TextStream) -> None:
+        self.number = 0
+        self._lines = stream.lines()
+
+    def __iter__(self) -> Iterator[tuple[int, str | None]]:
+        for number, text in self._lines:
+            self.number = number
+            yield number, text
+
+
+def _too_long_line() -> str:
+    return f"the line is longer than {_jsonstream.MAX_ELEMENT_CHARS:,} characters: skipped"
 
 
 def _bad(field: str, value: object, expected: str) -> str:
@@ -325,20 +337,12 @@ def _accept_row_name(name: str) -> bool:
     return _name_kind(name) is not None
 
 
-def _open_rows(path: str) -> tuple[bool, TextIO]:
-    """Whether the file is JSON lines (else CSV), and its text, gunzipped if need be."""
-    with open(path, "rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
+def _is_jsonl(path: str, stream: TextStream) -> bool:
+    """Whether the file is JSON lines (else CSV): by its name, else by its first character."""
     kind = _name_kind(path)
-    if kind is None:  # sniff the first character other than blank space
-        with gzip.open(path, "rb") if gzipped else open(path, "rb") as probe:
-            start = probe.read(512).decode("utf-8-sig", errors="replace").lstrip()
-        kind = "jsonl" if start.startswith("{") else "csv"
-    if gzipped:
-        return kind == "jsonl", io.TextIOWrapper(
-            gzip.open(path, "rb"), encoding="utf-8-sig", newline=""
-        )
-    return kind == "jsonl", open(path, encoding="utf-8-sig", newline="")
+    if kind is not None:
+        return kind == "jsonl"
+    return stream.peek() == "{"
 
 
 def _fields(keys: list[str]) -> dict[str, str]:
@@ -367,45 +371,73 @@ def _fields(keys: list[str]) -> dict[str, str]:
     return {key: field for field, key in by_field.items()}
 
 
-def _csv_rows(fh: TextIO) -> Iterator[tuple[int, dict[str, object] | str]]:
-    reader = csv.reader(fh)
+def _csv_rows(lines: _Lines) -> Iterator[tuple[int, dict[str, object] | str]]:
+    too_long: list[int] = []
+
+    def text() -> Iterator[str]:
+        for number, line in lines:
+            if line is None:
+                too_long.append(number)
+                yield "\n"  # a blank line stands for it; it is reported below
+            else:
+                yield line
+
+    reader = csv.reader(text())
     header: list[str] | None = None
     columns: dict[int, str] = {}
     last_line = 0
-    try:
-        for cells in reader:
-            line = last_line + 1
+    while True:
+        line = last_line + 1
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            # one broken row (a field over csv's size limit, a stray quote): skip it
             last_line = reader.line_num
-            if not cells or all(not c.strip() for c in cells):
-                continue
             if header is None:
-                header = cells
-                try:
-                    names = _fields(cells)
-                except _FileError as exc:
-                    exc.line = line
-                    raise
-                columns = {i: names[c] for i, c in enumerate(cells) if c in names}
-                continue
-            if len(cells) != len(header):
-                yield line, f"the row has {len(cells)} cells, the header {len(header)}"
-                continue
-            # an empty cell is a missing value (SQL NULL)
-            yield line, {field: cells[i] for i, field in columns.items() if cells[i].strip()}
-    except csv.Error as exc:
-        raise _FileError(f"not readable as CSV: {exc}", last_line + 1) from None
+                raise _FileError(f"not readable as CSV: {exc}", line) from None
+            yield line, f"not readable as CSV: {exc}"
+            continue
+        last_line = reader.line_num
+        while too_long:
+            if header is None:
+                raise _FileError(_too_long_line(), too_long[0])
+            yield too_long.pop(0), _too_long_line()
+        if cells is None:
+            break
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        if header is None:
+            header = cells
+            try:
+                names = _fields(cells)
+            except _FileError as exc:
+                exc.line = line
+                raise
+            columns = {i: names[c] for i, c in enumerate(cells) if c in names}
+            continue
+        if len(cells) != len(header):
+            yield line, f"the row has {len(cells)} cells, the header {len(header)}"
+            continue
+        # an empty cell is a missing value (SQL NULL)
+        yield line, {field: cells[i] for i, field in columns.items() if cells[i].strip()}
     if header is None:
         raise _FileError("no header row: the file is empty")
 
 
-def _jsonl_rows(fh: TextIO) -> Iterator[tuple[int, dict[str, object] | str]]:
-    for number, text in enumerate(fh, start=1):
+def _jsonl_rows(lines: _Lines) -> Iterator[tuple[int, dict[str, object] | str]]:
+    for number, text in lines:
+        if text is None:
+            yield number, _too_long_line()
+            continue
         if not text.strip():
             continue
         try:
-            value = json.loads(text)
+            value = _jsonstream.loads(text)
         except json.JSONDecodeError as exc:
             yield number, f"not JSON ({exc.msg} at column {exc.colno})"
+            continue
+        except ValueError as exc:
+            yield number, f"not usable JSON ({exc})"
             continue
         if not isinstance(value, dict):
             yield number, f"a row must be a JSON object, got {type(value).__name__}"

@@ -63,6 +63,7 @@ from .organization import (
     full_aws_access,
 )
 from .policy import (
+    MAX_JSON_DEPTH,
     SCP_MAX_CHARACTERS,
     ActionPattern,
     Effect,
@@ -97,6 +98,7 @@ __all__ = [
     "FULL_AWS_ACCESS_ID",
     "ID_PATTERNS",
     "LastAccess",
+    "MAX_JSON_DEPTH",
     "MAX_OU_DEPTH",
     "MAX_SCPS_PER_TARGET",
     "MoveAccount",

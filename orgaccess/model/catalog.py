@@ -53,8 +53,9 @@ AWS_REPORT_SERVICE_NAMES: Mapping[str, str] = {
     "sms-voice": "Amazon Pinpoint SMS and Voice Service",
 }
 
-_NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_ACTION = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# Used with fullmatch: ``$`` would also match before a final newline.
+_NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+_ACTION = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 @attrs.frozen(kw_only=True)
@@ -127,7 +128,7 @@ class ServiceCatalog:
             if not isinstance(service, Service):
                 problems.append(f"not a Service: {service!r}")
                 continue
-            if not _NAMESPACE.match(service.namespace):
+            if not _NAMESPACE.fullmatch(service.namespace):
                 problems.append(f"invalid namespace {service.namespace!r}")
             if service.namespace in table:
                 problems.append(f"duplicate namespace {service.namespace!r}")
@@ -177,7 +178,7 @@ class ServiceCatalog:
                 else:
                     problems.append(f"{where}.actions[{i}]: expected a name, got {item!r}")
                     continue
-                if not _ACTION.match(action.name):
+                if not _ACTION.fullmatch(action.name):
                     problems.append(f"{where}.actions[{i}]: invalid action name {action.name!r}")
                     continue
                 actions.append(action)

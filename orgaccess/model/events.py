@@ -50,7 +50,10 @@ Three ways to build it:
   deduplicated as it grows): exact for any creation time; size grows with the
   distinct attempt times.
 
-``until`` drops events after it (counted in :attr:`ActivityIndex.after_until`).
+``until`` drops events after it (counted in :attr:`ActivityIndex.after_until`):
+exact for a report created at ``until``. A report created later does not see
+the attempts made after ``until`` (a service used only then shows as not
+used), so make ``until`` the report time.
 
 Indexes are mergeable: :meth:`ActivityIndex.merge` folds another index's
 kept attempts in, so that merging the indexes of parts of the input equals

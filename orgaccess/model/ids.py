@@ -43,6 +43,8 @@ __all__ = [
 ]
 
 #: The id grammar (AWS Organizations API model). Keys are the id kinds.
+#: The texts are AWS's, anchored with ``^...$``; orgaccess checks them with
+#: ``fullmatch`` only (``$`` alone also matches before a final newline).
 ID_PATTERNS: dict[str, str] = {
     "organization": r"^o-[a-z0-9]{10,32}$",
     "root": r"^r-[0-9a-z]{4,32}$",

@@ -24,14 +24,17 @@ import enum
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
 from ..errors import PolicyDocumentError, Problem
+from ._glob import Glob
+from ._jsondepth import text_depth_error, value_depth_error
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "SCP_MAX_CHARACTERS",
     "ActionPattern",
     "Effect",
@@ -47,8 +50,14 @@ _VERSIONS = ("2012-10-17", "2008-10-17")
 _STATEMENT_KEYS = frozenset(
     {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 )
-_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_.-]*$", re.IGNORECASE)
-_NAME = re.compile(r"^[A-Za-z0-9_*?-]+$")
+# Used with fullmatch only: ``$`` would also match before a final newline.
+_PREFIX = re.compile(r"[a-z0-9][a-z0-9_.-]*", re.IGNORECASE)
+_NAME = re.compile(r"[A-Za-z0-9_*?-]+")
+#: How deeply a policy document may nest arrays and objects. A valid SCP nests
+#: at most 6 levels (document, Statement list, statement, Condition, operator,
+#: value list); the bound keeps the JSON parser and everything after it from
+#: recursing on hostile input.
+MAX_JSON_DEPTH = 32
 
 
 class Effect(enum.Enum):
@@ -59,16 +68,8 @@ class Effect(enum.Enum):
 
 
 @functools.lru_cache(maxsize=65536)
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    parts = []
-    for ch in glob:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+def _glob(name: str) -> Glob:
+    return Glob.compile(name)
 
 
 @attrs.frozen(kw_only=True)
@@ -103,7 +104,19 @@ class ActionPattern:
             return True
         if self.service != namespace.lower():
             return False
-        return _glob_regex(self.name).fullmatch(action) is not None
+        return self.matches_name(action)
+
+    def matches_name(self, action: str) -> bool:
+        """Whether the name part matches the action name ``action`` (case-insensitive).
+
+        No backtracking: time at most proportional to ``len(name) * len(action)``
+        (a block matcher, no regular expression).
+        """
+        return _glob(self.name).matches(action)
+
+    def name_matcher(self) -> Callable[[str], bool]:
+        """:meth:`matches_name` as a function, compiled once (for matching many names)."""
+        return _glob(self.name).matches
 
     def __str__(self) -> str:
         return self.text
@@ -259,6 +272,43 @@ def _string_list(
     return tuple(out)
 
 
+def _parse_effect(effect_text: object, label: str, problems: list[Problem]) -> Effect | None:
+    if effect_text == "Allow":
+        return Effect.ALLOW
+    if effect_text == "Deny":
+        return Effect.DENY
+    problems.append(
+        Problem(
+            location=f"{label}.Effect",
+            message=f"Effect must be 'Allow' or 'Deny', got {effect_text!r}",
+        )
+    )
+    return None
+
+
+def _parse_resources(
+    raw: Mapping[str, object], label: str, problems: list[Problem]
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """(resources, not_resources) of a statement; no element means ``Resource: "*"``."""
+    res_present = [k for k in ("Resource", "NotResource") if k in raw]
+    resources: tuple[str, ...] | None = ("*",)
+    not_resources: tuple[str, ...] | None = None
+    if len(res_present) > 1:
+        problems.append(
+            Problem(
+                location=label, message="a statement may not have both Resource and NotResource"
+            )
+        )
+    elif res_present == ["Resource"]:
+        resources = _string_list(raw["Resource"], f"{label}.Resource", problems, what="Resource")
+    elif res_present == ["NotResource"]:
+        resources = None
+        not_resources = _string_list(
+            raw["NotResource"], f"{label}.NotResource", problems, what="NotResource"
+        )
+    return resources, not_resources
+
+
 def _parse_statement(
     raw: object, index: int, where: str, problems: list[Problem]
 ) -> Statement | None:
@@ -277,19 +327,7 @@ def _parse_statement(
             problems.append(Problem(location=f"{label}.{key}", message=f"unknown element {key!r}"))
     if sid is not None and not isinstance(sid, str):
         problems.append(Problem(location=f"{label}.Sid", message="Sid must be a string"))
-    effect_text = raw.get("Effect")
-    effect: Effect | None = None
-    if effect_text == "Allow":
-        effect = Effect.ALLOW
-    elif effect_text == "Deny":
-        effect = Effect.DENY
-    else:
-        problems.append(
-            Problem(
-                location=f"{label}.Effect",
-                message=f"Effect must be 'Allow' or 'Deny', got {effect_text!r}",
-            )
-        )
+    effect = _parse_effect(raw.get("Effect"), label, problems)
     patterns: dict[str, tuple[ActionPattern, ...] | None] = {"Action": None, "NotAction": None}
     present = [k for k in ("Action", "NotAction") if k in raw]
     if len(present) != 1:
@@ -307,22 +345,7 @@ def _parse_statement(
                 _parse_action(t, f"{label}.{key}[{i}]", problems) for i, t in enumerate(texts)
             ]
             patterns[key] = tuple(p for p in parsed if p is not None)
-    res_present = [k for k in ("Resource", "NotResource") if k in raw]
-    resources: tuple[str, ...] | None = ("*",)
-    not_resources: tuple[str, ...] | None = None
-    if len(res_present) > 1:
-        problems.append(
-            Problem(
-                location=label, message="a statement may not have both Resource and NotResource"
-            )
-        )
-    elif res_present == ["Resource"]:
-        resources = _string_list(raw["Resource"], f"{label}.Resource", problems, what="Resource")
-    elif res_present == ["NotResource"]:
-        resources = None
-        not_resources = _string_list(
-            raw["NotResource"], f"{label}.NotResource", problems, what="NotResource"
-        )
+    resources, not_resources = _parse_resources(raw, label, problems)
     condition = raw.get("Condition")
     if condition is not None and not isinstance(condition, Mapping):
         problems.append(
@@ -343,6 +366,46 @@ def _parse_statement(
     )
 
 
+def _too_deep(prefix: str, location: str) -> PolicyDocumentError:
+    message = f"nested more than {MAX_JSON_DEPTH} arrays/objects deep"
+    problem = Problem(location=location, message=message)
+    return PolicyDocumentError(f"{prefix}{problem}", problems=[problem])
+
+
+def _load(source: object, prefix: str) -> tuple[object, str]:
+    """The JSON data of ``source`` and its text, with the size and depth bounds checked."""
+    if isinstance(source, str):
+        if len(source) > SCP_MAX_CHARACTERS:
+            raise PolicyDocumentError(
+                f"{prefix}document has {len(source)} characters; SCPs are limited to "
+                f"{SCP_MAX_CHARACTERS}"
+            )
+        deep = text_depth_error(source, MAX_JSON_DEPTH)
+        if deep is not None:
+            raise _too_deep(prefix, deep)
+        try:
+            return json.loads(source), source
+        except ValueError as exc:
+            raise PolicyDocumentError(f"{prefix}not valid JSON: {exc}") from None
+    if isinstance(source, Mapping):
+        deep = value_depth_error(source, MAX_JSON_DEPTH)
+        if deep is not None:
+            raise _too_deep(prefix, deep)
+        try:
+            text = json.dumps(source, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise PolicyDocumentError(f"{prefix}not JSON data: {exc}") from None
+        if len(text) > SCP_MAX_CHARACTERS:
+            raise PolicyDocumentError(
+                f"{prefix}document has {len(text)} characters even written compactly; "
+                f"SCPs are limited to {SCP_MAX_CHARACTERS}"
+            )
+        return source, text
+    raise PolicyDocumentError(
+        f"{prefix}expected policy JSON text or a mapping, got {type(source).__name__}"
+    )
+
+
 def parse_policy_document(
     source: str | Mapping[str, Any], *, name: str | None = None
 ) -> PolicyDocument:
@@ -350,33 +413,14 @@ def parse_policy_document(
 
     Every problem is collected; one :class:`~orgaccess.errors.PolicyDocumentError`
     lists them all, each naming the statement and field. ``name`` (a policy id
-    or file name) prefixes the message.
+    or file name) prefixes the message. A document over the SCP quota
+    (:data:`SCP_MAX_CHARACTERS`) or nested deeper than :data:`MAX_JSON_DEPTH`
+    is rejected before it is parsed, the latter naming the path where the
+    bound is crossed (nothing recurses on such input).
     """
     prefix = f"policy {name}: " if name else ""
     problems: list[Problem] = []
-    if isinstance(source, str):
-        text = source
-        if len(text) > SCP_MAX_CHARACTERS:
-            raise PolicyDocumentError(
-                f"{prefix}document has {len(text)} characters; SCPs are limited to "
-                f"{SCP_MAX_CHARACTERS}"
-            )
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise PolicyDocumentError(f"{prefix}not valid JSON: {exc}") from None
-    elif isinstance(source, Mapping):
-        data = source
-        text = json.dumps(source, separators=(",", ":"))
-        if len(text) > SCP_MAX_CHARACTERS:
-            raise PolicyDocumentError(
-                f"{prefix}document has {len(text)} characters even written compactly; "
-                f"SCPs are limited to {SCP_MAX_CHARACTERS}"
-            )
-    else:
-        raise PolicyDocumentError(
-            f"{prefix}expected policy JSON text or a mapping, got {type(source).__name__}"
-        )
+    data, text = _load(source, prefix)
     if not isinstance(data, Mapping):
         raise PolicyDocumentError(f"{prefix}a policy document must be a JSON object")
     for key in data:

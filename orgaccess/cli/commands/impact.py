@@ -33,14 +33,15 @@ import errno
 import html
 import json
 import os
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from ..._time import format_instant
 from ...engine.change_impact import DEFAULT_WINDOW_DAYS, AccessChange, Impact, impact
 from ...engine.evaluation import StatementRef
 from ...errors import ChangeSetError
+from ...formats._files import FileReadError, read_regular_file
 from ...formats.activity import read_activity
 from ...model.catalog import ServiceCatalog, default_catalog
 from ...model.changes import (
@@ -59,11 +60,14 @@ from .._args import (
     UsageError,
     add_evaluation,
     add_jobs,
+    add_namespace_map,
     add_org,
     day_count,
+    namespace_map_from,
     parse_time,
 )
-from .._inputs import load_org
+from .._inputs import load_org, write_activity_summary
+from .._store import add_store, check_sources, load_store
 from ..exitcodes import (
     EXIT_BAD_INPUT,
     EXIT_NO_ACTIVITY,
@@ -85,22 +89,32 @@ def _iso(value: datetime) -> str:
 
 
 def _load_activity(
-    paths: Sequence[str], until: datetime, catalog: ServiceCatalog, stderr: TextIO, jobs: int = 1
+    paths: Sequence[str],
+    until: datetime,
+    catalog: ServiceCatalog,
+    stderr: TextIO,
+    namespace_map: Mapping[str, str | None] | None = None,
+    store: str | None = None,
+    window_days: int = 0,
+    jobs: int = 1,
 ) -> ActivityIndex:
     for path in paths:
         if not os.path.exists(path):
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+    index = ActivityIndex(until=until)
+    if store is not None:
+        start = until - timedelta(days=window_days)
+        index = load_store(store, as_of=until, window_start=start, stderr=stderr).index
+        if not paths:
+            return index
     load = read_activity(
-        paths, known_namespaces=catalog.namespaces, index=ActivityIndex(until=until), jobs=jobs
+        paths,
+        known_namespaces=catalog.namespaces,
+        index=index,
+        namespace_map=namespace_map,
+        jobs=jobs,
     )
-    stderr.write(
-        f"activity: {load.cloudtrail.records_read} CloudTrail records read, "
-        f"{load.cloudtrail.counted} counted; {load.rows.records_read} aggregated rows read, "
-        f"{load.rows.counted} folded"
-        + (f"; {load.after_until} after --as-of left out" if load.after_until else "")
-        + (f"; {len(load.problems)} problems (first: {load.problems[0]})" if load.problems else "")
-        + "\n"
-    )
+    write_activity_summary(stderr, load.cloudtrail, load.rows, after=load.after_until)
     return load.index
 
 
@@ -124,12 +138,22 @@ class _Step(argparse.Action):
         namespace.steps = steps
 
 
+#: The largest policy file read (an SCP has at most 5,120 characters).
+MAX_POLICY_FILE_BYTES = 1 << 20
+
+
 def _read_policy(path: str, option: str) -> str:
+    """A policy file's text: a regular file (not a FIFO or device), bounded in size, UTF-8."""
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return fh.read().strip()
-    except OSError as exc:
-        raise CliError(f"{option} {path}: {exc.strerror or exc}") from None
+        data = read_regular_file(path, MAX_POLICY_FILE_BYTES)
+    except FileReadError as exc:
+        raise CliError(f"{option} {path}: {exc}") from None
+    try:
+        return data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{option} {path}: not UTF-8 text ({exc.reason}) at byte {exc.start}"
+        ) from None
 
 
 def _attach_policy(value: str) -> PolicyId | ProposedPolicy:
@@ -424,18 +448,22 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     Everything that needs no logs is checked before any is read: the edits'
     form, the snapshot, and the edits against the organization (AWS's refusals).
     """
+    check_sources(args)
     changes = changes_from(getattr(args, "steps", None) or [])
     if not changes:
         raise UsageError("give at least one change (--attach, --detach, --replace, --move)")
+    catalog = default_catalog()
+    namespace_map = namespace_map_from(args, catalog.namespaces)
     org = load_org(args.org)
     try:
         apply_changes(org, changes)
     except ChangeSetError as exc:
         stderr.write(f"orgaccess: {exc}\n")
         return EXIT_BAD_INPUT
-    catalog = default_catalog()
     now: datetime = args.as_of or datetime.now(UTC)
-    index = _load_activity(args.events, now, catalog, stderr, args.jobs)
+    index = _load_activity(
+        args.events, now, catalog, stderr, namespace_map, args.store, args.window_days, args.jobs
+    )
     try:
         result = impact(
             org,
@@ -495,12 +523,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     add_org(p)
     p.add_argument(
         "--events",
-        required=True,
         nargs="+",
+        default=[],
         metavar="PATH",
         help="CloudTrail files/directories (.json, .json.gz) and aggregated-row files "
         "(.csv, .jsonl)",
     )
+    add_namespace_map(p)
+    add_store(p)
     add_jobs(p)
     edits = p.add_argument_group("changes (applied in the order given; each may repeat)")
     edits.add_argument(

@@ -57,7 +57,14 @@ def compute(args: argparse.Namespace, stderr: TextIO, *, days: int | None = None
     """
     request = prepare(args)
     index, span = read_activity(
-        args.events, as_of=request.as_of, catalog=request.catalog, stderr=stderr, jobs=args.jobs
+        args.events,
+        as_of=request.as_of,
+        catalog=request.catalog,
+        stderr=stderr,
+        namespace_map=request.namespace_map,
+        store=args.store,
+        tracking_days=request.options.tracking_days,
+        jobs=args.jobs,
     )
     tracking_days = request.options.tracking_days
     empty = emptiness(span, as_of=request.as_of, tracking_days=tracking_days)

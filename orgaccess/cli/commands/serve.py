@@ -20,7 +20,9 @@ from ...formats.activity import read_activity
 from ...formats.snapshot import load_organization
 from ...model.catalog import default_catalog
 from ...model.events import ActivityIndex
-from .._args import add_jobs
+from .._args import add_jobs, add_namespace_map, namespace_map_from
+from .._inputs import write_activity_summary
+from .._store import add_store, check_sources, load_store
 from ._help import subparser
 
 __all__ = ["add_parser", "run"]
@@ -75,6 +77,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     p.add_argument(
         "--events", nargs="*", default=[], metavar="PATH", help="CloudTrail / aggregated rows"
     )
+    add_namespace_map(p)
+    add_store(p)
     add_jobs(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
@@ -105,16 +109,27 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Serve until SIGINT / SIGTERM; returns the exit code."""
     from ...aws.server import is_loopback, load_principals, make_server
 
+    catalog = default_catalog()
+    namespace_map = namespace_map_from(args, catalog.namespaces)
     principals = load_principals(args.principals) if args.principals else None
     org = load_organization(args.org)
-    catalog = default_catalog()
     for path in args.events:
         if not os.path.exists(path):
             raise ConfigurationError(f"--events {path}: no such file or directory")
-    index = ActivityIndex(until=args.clock, keep_history=args.clock is None)
+    if args.store is not None:
+        check_sources(args)
+        index = load_store(args.store, as_of=args.clock, window_start=None, stderr=stderr).index
+    else:
+        index = ActivityIndex(until=args.clock, keep_history=args.clock is None)
     load = read_activity(
-        args.events, known_namespaces=catalog.namespaces, index=index, jobs=args.jobs
+        args.events,
+        known_namespaces=catalog.namespaces,
+        index=index,
+        namespace_map=namespace_map,
+        jobs=args.jobs,
     )
+    if args.events:
+        write_activity_summary(stderr, load.cloudtrail, load.rows, after=load.after_until)
     fixed = args.clock
     client = ReportClient(
         org,

