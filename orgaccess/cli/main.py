@@ -9,7 +9,7 @@ to the tuple.
 
 >>> [command.__name__.rsplit(".", 1)[1] for command in COMMANDS]  # doctest: +NORMALIZE_WHITESPACE
 ['snapshot', 'tree', 'validate', 'ingest', 'store', 'report', 'unused', 'explain', 'impact',
- 'serve', 'demo']
+ 'serve', 'sql', 'demo']
 
 Everything else is shared: :mod:`~orgaccess.cli._args` (options and value
 checks), :mod:`~orgaccess.cli._inputs` (snapshot, entity and activity,

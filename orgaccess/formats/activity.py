@@ -25,9 +25,11 @@ Two ways to go faster, each with the same index and summaries:
   read in N worker processes (``spawn``) into indexes of the caller's kind,
   merged in file order with :meth:`~orgaccess.model.events.ActivityIndex.merge`;
   counters add up, problems are kept in file order up to the same limit, and
-  with ``strict=True`` the first problem in file order is raised.
-  ``on_progress`` is then called once per worker's run. ``on_progress`` reports
-the CloudTrail part only; rows are read in one quick pass after it. With
+  with ``strict=True`` the first problem in file order is raised;
+  ``on_progress`` is then called once per worker's run.
+
+``on_progress`` reports the CloudTrail part only; rows are read in one quick
+pass after it. With
 ``strict=True`` the first malformed record, row or unreadable file raises
 :class:`~orgaccess.errors.IngestError`; what was folded before stays in the
 index.
