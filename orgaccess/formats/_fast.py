@@ -64,12 +64,12 @@ _CACHE_LIMIT: Final = 1 << 16
 
 if msgspec is not None:
 
-    class _Identity(msgspec.Struct, rename="camel"):
+    class _Identity(msgspec.Struct, rename="camel", gc=False):
         type: Any = None
         account_id: Any = None
         arn: Any = None
 
-    class _Record(msgspec.Struct, rename="camel"):
+    class _Record(msgspec.Struct, rename="camel", gc=False):
         event_type: Any = None
         user_identity: _Identity | None = None
         event_source: Any = None
@@ -79,11 +79,11 @@ if msgspec is not None:
         error_code: Any = None
         response_elements: msgspec.Raw = msgspec.Raw(b"null")
 
-    class _Log(msgspec.Struct, rename="pascal"):
+    class _Log(msgspec.Struct, rename="pascal", gc=False):
         records: list[_Record] | None = None
         events: msgspec.Raw | None = None
 
-    class _RawLog(msgspec.Struct, rename="pascal"):
+    class _RawLog(msgspec.Struct, rename="pascal", gc=False):
         records: list[msgspec.Raw] | None = None
 
     _DECODER: Any = msgspec.json.Decoder(_Log)
