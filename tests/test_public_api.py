@@ -87,3 +87,13 @@ def test_every_public_function_and_class_a_module_defines_is_in_its_all(name: st
         and getattr(value, "__module__", None) == name
     }
     assert sorted(defined - set(module.__all__)) == []
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m.count(".") >= 2])
+def test_every_public_module_has_its_place_on_its_area_page(name: str) -> None:
+    """The API reference is one page per area; each public module is documented there."""
+    from pathlib import Path
+
+    area = name.split(".")[1]
+    page = Path(__file__).resolve().parent.parent / "docs" / "reference" / "api" / f"{area}.md"
+    assert f".. automodule:: {name}\n" in page.read_text(encoding="utf-8")
