@@ -34,6 +34,7 @@ __all__ = [
     "add_evaluation",
     "add_org",
     "add_output",
+    "add_output_format",
     "add_policy",
     "add_sort_key",
     "day_count",
@@ -328,15 +329,21 @@ def add_sort_key(p: argparse.ArgumentParser, default: SortKey) -> None:
     )
 
 
-def add_output(p: argparse.ArgumentParser, choices: tuple[str, ...] = OUTPUTS) -> None:
+def add_output_format(p: argparse.ArgumentParser, choices: tuple[str, ...] = OUTPUTS) -> None:
+    """``--output`` (alias ``--format``): the one spelling every command uses."""
     p.add_argument(
         "--output",
         "--format",
         dest="output",
         choices=choices,
         default="table",
-        help="output format (default: table); --format is an alias",
+        help=f"output format: {', '.join(choices)} (default: table); --format is an alias",
     )
+
+
+def add_output(p: argparse.ArgumentParser, choices: tuple[str, ...] = OUTPUTS) -> None:
+    """``--output`` and ``-o FILE``."""
+    add_output_format(p, choices)
     p.add_argument(
         "-o",
         "--output-file",

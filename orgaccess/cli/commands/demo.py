@@ -12,6 +12,7 @@ from ...formats.snapshot import example_organization
 from ...model.catalog import default_catalog
 from ...model.events import ActivityIndex
 from ...model.organization import Organization
+from .._args import add_output_format
 from .._inputs import Request, full_report, make_client
 from ..demo import DEMO_AS_OF, demo_events
 from ..exitcodes import EXIT_OK
@@ -35,14 +36,7 @@ orgaccess demo
 orgaccess demo --output json
 """,
     )
-    p.add_argument(
-        "--output",
-        "--format",
-        dest="output",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table); --format is an alias",
-    )
+    add_output_format(p, ("table", "json"))
     return p
 
 

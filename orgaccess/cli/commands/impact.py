@@ -62,6 +62,7 @@ from .._args import (
     add_jobs,
     add_namespace_map,
     add_org,
+    add_output_format,
     day_count,
     namespace_map_from,
     parse_time,
@@ -558,14 +559,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of", type=parse_time, metavar="TIME", help="the time to judge at (default: now)"
     )
-    p.add_argument(
-        "--output",
-        "--format",
-        dest="output",
-        choices=["table", "json", "html"],
-        default="table",
-        help="table (default), json or html",
-    )
+    add_output_format(p, ("table", "json", "html"))
     add_evaluation(p)
     p.set_defaults(steps=[])
     return p

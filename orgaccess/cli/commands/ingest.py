@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from ...formats.store import StoreIngest
 from ...model.catalog import default_catalog
-from .._args import CliError
+from .._args import CliError, add_output_format
 from .._store import open_store
 from ..exitcodes import EXIT_OK
 from ..output import to_json
@@ -49,14 +49,7 @@ orgaccess report --org org.json --store activity.db --entity r-f6g7
         help="compare every file's SHA-256, even when its size and modification time are "
         "as recorded (default: such a file is skipped unread)",
     )
-    p.add_argument(
-        "--output",
-        "--format",
-        dest="output",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table)",
-    )
+    add_output_format(p, ("table", "json"))
     return p
 
 

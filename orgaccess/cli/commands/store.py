@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from ...engine.report import DEFAULT_TRACKING_DAYS
 from ...formats.store import StoreInfo
-from .._args import UsageError, parse_time
+from .._args import UsageError, add_output_format, parse_time
 from .._store import open_store
 from ..exitcodes import EXIT_OK
 from ..output import align, iso, to_json
@@ -35,14 +35,7 @@ orgaccess store prune --store activity.db --before 2024-01-01
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION", help="info or prune")
     info = actions.add_parser("info", help="files, records, date range, size, accounts, services")
     info.add_argument("--store", required=True, metavar="ACTIVITY.db", help="the activity store")
-    info.add_argument(
-        "--output",
-        "--format",
-        dest="output",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table)",
-    )
+    add_output_format(info, ("table", "json"))
     prune = actions.add_parser("prune", help="drop the attempts before a date")
     prune.add_argument("--store", required=True, metavar="ACTIVITY.db", help="the activity store")
     prune.add_argument(

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from ...errors import SnapshotError
 from ...formats.snapshot import load_organization
+from .._args import add_output_format
 from ..exitcodes import EXIT_BAD_INPUT, EXIT_OK
 from ..output import to_json
 from ._help import subparser
@@ -27,14 +28,7 @@ orgaccess validate --org org.json --output json
 """,
     )
     p.add_argument("--org", required=True, metavar="ORG.json", help="the organization snapshot")
-    p.add_argument(
-        "--output",
-        "--format",
-        dest="output",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table); --format is an alias",
-    )
+    add_output_format(p, ("table", "json"))
     return p
 
 
