@@ -503,3 +503,30 @@ def test_get_raises_validation_error_when_the_input_shape_is_broken(
         assert caught.value.code == "ValidationError"
     else:
         assert_valid(client.get_organizations_access_report(**request), GET_OUTPUT)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"total_authenticated_entities": 2},
+        {
+            "region": "eu-west-1",
+            "entity_path": "o-abcdefghij/r-ab12/111122223333",
+            "last_authenticated_time": datetime(2026, 1, 2, tzinfo=UTC),
+            "total_authenticated_entities": 1,
+        },
+        {"last_authenticated_time": datetime(2026, 1, 2, tzinfo=UTC)},
+    ],
+)
+def test_access_detail_keys_come_in_botocore_member_order(fields: dict[str, Any]) -> None:
+    from orgaccess.aws.shapes import access_detail_to_aws
+    from orgaccess.engine.report import AccessDetail
+    from orgaccess.model.ids import EntityPath
+
+    if "entity_path" in fields:
+        fields = {**fields, "entity_path": EntityPath.parse(fields["entity_path"])}
+    row = access_detail_to_aws(AccessDetail(service_name="S", service_namespace="s3", **fields))
+    members = list(_MODEL.shape_for("AccessDetail").members)
+    assert list(row) == [m for m in members if m in row]
+    assert shape_problems(row, _MODEL.shape_for("AccessDetail")) == []

@@ -58,11 +58,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..errors import UnknownPolicyError
+from ..errors import ConfigurationError, UnknownPolicyError
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.ids import EntityId, EntityPath
 from ..model.organization import Organization
-from ._compiled import ActionSpace, CompiledPolicy, Key, Outcome, PolicyCompiler, bits_of
+from ._compiled import CompiledPolicy, Key, Outcome, PolicyCompiler, action_space, bits_of
 from ._resources import Budget, ResourceChecker
 from .explain import (
     Basis,
@@ -77,6 +77,7 @@ from .explain import (
 __all__ = [
     "Basis",
     "Evaluator",
+    "check_evaluation_options",
     "Explanation",
     "LevelExplanation",
     "ResourceMode",
@@ -84,6 +85,26 @@ __all__ = [
 ]
 
 ResourceMode = Literal["precise", "simple"]
+
+
+def _brief(value: object) -> str:
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
+    return f"{value!r:.80}"
+
+
+def check_evaluation_options(resources: object, partition: object) -> None:
+    """Raise :class:`~orgaccess.errors.ConfigurationError` for a ``resources`` mode other than
+    ``precise`` / ``simple``, or a ``partition`` that is not an ARN partition name."""
+    if not isinstance(resources, str) or resources not in ("precise", "simple"):
+        raise ConfigurationError(
+            f"resources must be 'precise' or 'simple', got {_brief(resources)}"
+        )
+    if not isinstance(partition, str) or not partition or set(partition) & {":", "/"}:
+        raise ConfigurationError(
+            "partition must be a non-empty string without ':' or '/' (aws, aws-cn, "
+            f"aws-us-gov), got {_brief(partition)}"
+        )
 
 
 class Evaluator:
@@ -116,14 +137,13 @@ class Evaluator:
         resources: ResourceMode = "precise",
         partition: str = "aws",
     ) -> None:
-        if resources not in ("precise", "simple"):
-            raise ValueError(f"resources must be 'precise' or 'simple', got {resources!r}")
+        check_evaluation_options(resources, partition)
         self.organization = organization
         self.catalog = catalog if catalog is not None else default_catalog()
         self.resources: ResourceMode = resources
         #: the ARN partition every resource of the organization lives in
         self.partition = partition
-        self._space = ActionSpace(self.catalog)
+        self._space = action_space(self.catalog)
         self._compiler = PolicyCompiler(organization, self._space)
         self._checker = ResourceChecker(self._space, partition)
         self._outcomes: dict[Key, Outcome] = {}

@@ -13,7 +13,7 @@ with the AWS failure code (``SERVICE_CONTROL_POLICY_NOT_ENABLED``,
 from __future__ import annotations
 
 import enum
-import operator
+import itertools
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
@@ -27,7 +27,7 @@ from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.events import ActivityIndex
 from ..model.ids import AccountId, EntityId, EntityPath, PolicyId
 from ..model.organization import Organization
-from .evaluation import Evaluator, ResourceMode
+from .evaluation import Evaluator, ResourceMode, check_evaluation_options
 
 __all__ = [
     "DEFAULT_TRACKING_DAYS",
@@ -85,16 +85,7 @@ class ReportOptions:
             )
 
     def __attrs_post_init__(self) -> None:
-        if self.resources not in ("precise", "simple"):
-            raise ConfigurationError(
-                f"resources must be 'precise' or 'simple', got {_brief(self.resources)}"
-            )
-        partition = self.partition
-        if not isinstance(partition, str) or not partition or set(partition) & {":", "/"}:
-            raise ConfigurationError(
-                "partition must be a non-empty string without ':' or '/' (aws, aws-cn, "
-                f"aws-us-gov), got {_brief(partition)}"
-            )
+        check_evaluation_options(self.resources, self.partition)
 
 
 def _brief(value: object) -> str:
@@ -293,10 +284,11 @@ def _aggregate_by_namespace(
     Needs every entry at or before ``end`` (the caller checks).
     """
     found: dict[str, _Aggregate] = {}
+    columns = activity.times()
     for namespace, per in activity.namespaces().items():
         if namespace not in listed or not per:
             continue
-        times = list(map(_TIME, per.values()))
+        times = columns[namespace]
         count = len(times) if min(times) >= start else sum(map(start.__le__, times))
         for account in uncounted:
             entry = per.get(account)
@@ -306,7 +298,7 @@ def _aggregate_by_namespace(
             continue
         top = max(times)
         if times.count(top) == 1:
-            account, entry = list(per.items())[times.index(top)]
+            account, entry = next(itertools.islice(per.items(), times.index(top), None))
             if account not in uncounted:
                 found[namespace] = (count, top, account, entry.region)
                 continue
@@ -322,9 +314,6 @@ def _aggregate_by_namespace(
         assert best is not None
         found[namespace] = (count, best[0], best[2], best[3])
     return found
-
-
-_TIME = operator.attrgetter("time")
 
 
 def _evaluator_for(

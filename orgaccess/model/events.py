@@ -199,6 +199,7 @@ class ActivityIndex:
     """
 
     __slots__ = (
+        "_accounts",
         "_by_namespace",
         "_check",
         "_earliest",
@@ -211,6 +212,7 @@ class ActivityIndex:
         "_size",
         "_tail",
         "_tail_view",
+        "_times",
         "_view",
         "after_until",
         "events_folded",
@@ -246,6 +248,8 @@ class ActivityIndex:
         self._settled: dict[_Pair, _Stored] = {}
         self._size = 0
         self._max: datetime | None = None
+        self._times: dict[str, tuple[datetime, ...]] | None = None
+        self._accounts: frozenset[AccountId] | None = None
         self._earliest: datetime | None = None
         self._micros: dict[AccountId, dict[str, _Entry]] | None = None
         self._view: dict[str, NamespaceColumn] | None = None
@@ -293,6 +297,8 @@ class ActivityIndex:
         self._view = None
         self._tail_view = None
         self._max = None
+        self._times = None
+        self._accounts = None
 
     def add(self, events: Iterable[AccessEvent]) -> None:
         """Fold more events into the index (order and duplicates do not matter)."""
@@ -326,9 +332,9 @@ class ActivityIndex:
                 if current is None:
                     per[account] = event
                     new += 1
-                elif moment >= current.time and (
-                    moment > current.time or event.region < current.region
-                ):
+                    continue
+                known = current.time
+                if moment > known or (moment == known and event.region < current.region):
                     per[account] = event
         finally:
             self.events_folded += folded
@@ -416,17 +422,21 @@ class ActivityIndex:
                 if current is None:
                     per[account] = event
                     new += 1
-                elif moment >= current.time:
-                    if moment > current.time or event.region < current.region:
+                    continue
+                known = current.time
+                if moment > known:
+                    per[account] = event
+                elif moment == known:
+                    if event.region < current.region:
                         per[account] = event
-                elif current.time > horizon:
+                elif known > horizon:
                     key = (account, event.service_namespace)
-                    known = settled.get(key)
+                    entry = settled.get(key)
                     region = event.region
                     if (
-                        known is None
-                        or moment > known[0]
-                        or (moment == known[0] and region < known[1])
+                        entry is None
+                        or moment > entry[0]
+                        or (moment == entry[0] and region < entry[1])
                     ):
                         settled[key] = (moment, region)
         finally:
@@ -591,8 +601,24 @@ class ActivityIndex:
     def latest(self) -> datetime | None:
         """The latest attempt of all (``None`` when empty)."""
         if self._max is None and self._size:
-            self._max = max(max(map(_TIME, per.values())) for per in self._by_namespace.values())
+            self._max = max(max(times) for times in self.times().values())
         return self._max
+
+    def times(self) -> Mapping[str, tuple[datetime, ...]]:
+        """namespace -> the times of its latest attempts, ``times[ns][i]`` being the time of
+        the ``i``-th entry of ``namespaces()[ns]``; read-only.
+
+        Built on first use (one C-level pass per namespace) and kept until more
+        events are folded in: :attr:`latest` and root reports read it.
+        """
+        times = self._times
+        if times is None:
+            times = self._times = {
+                namespace: tuple(map(_TIME, per.values()))
+                for namespace, per in self._by_namespace.items()
+                if per
+            }
+        return MappingProxyType(times)
 
     @property
     def earliest(self) -> datetime | None:
@@ -632,7 +658,11 @@ class ActivityIndex:
     @property
     def accounts(self) -> frozenset[AccountId]:
         """The accounts with at least one attempt."""
-        return frozenset(a for per in self._by_namespace.values() for a in per)
+        accounts = self._accounts
+        if accounts is None:
+            # a union reads each dict's stored hashes: no look at the keys themselves
+            accounts = self._accounts = frozenset().union(*self._by_namespace.values())
+        return accounts
 
     def items(self) -> Iterator[tuple[tuple[AccountId, str], LastAccess]]:
         """Every ((account, namespace), latest attempt) entry."""
