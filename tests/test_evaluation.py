@@ -1126,3 +1126,25 @@ def test_property_precise_mode_lists_every_service_a_sample_arn_reaches(
         assert lower_bound <= ev.allowed_namespaces(entity), entity
     for pid in spec.policy_ids:
         assert reference(spec, small_catalog, [[pid]], "precise") <= ev.allowed_by_policy(pid)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"resources": "fuzzy"}, "fuzzy"),
+        ({"partition": "aws:cn"}, "aws:cn"),
+        ({"partition": 5}, "5"),
+    ],
+)
+def test_an_evaluator_with_bad_options_raises_configuration_error(
+    kwargs: dict[str, Any], named: str
+) -> None:
+    from orgaccess.engine.evaluation import Evaluator
+    from orgaccess.errors import ConfigurationError
+
+    org = OrganizationBuilder(
+        organization_id="o-abcdefghij", root_id="r-ab12", management_account_id="111122223333"
+    )
+    org.add_account("111122223333", parent="r-ab12")
+    with pytest.raises(ConfigurationError, match=named):
+        Evaluator(org.build(), **kwargs)

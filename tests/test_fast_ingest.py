@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orgaccess.errors import IngestError
 from orgaccess.formats import _fast
 from orgaccess.formats.activity import ActivityLoad, read_activity
 from orgaccess.formats.cloudtrail import read_cloudtrail
@@ -58,6 +59,16 @@ times = st.sampled_from(
         "2026-03-04T05:06:07.5Z",
         "2026-03-04T07:06:07+02:00",
         "2026-03-04T05:06:07",
+        "2026-03-04T05:06:06Z",
+        "2026-03-04T23:59:59Z",
+        "2024-02-29T01:02:03Z",
+        "2026-02-29T01:02:03Z",
+        "2026-04-31T01:02:03Z",
+        "2026-03-31T01:02:03Z",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "2026-00-04T05:06:07Z",
+        "2026-03-00T05:06:07Z",
         "2026-13-04T05:06:07Z",
         "2026-03-04T24:00:00Z",
         "2026-03-04T05:06:60Z",
@@ -95,7 +106,9 @@ record = st.fixed_dictionaries(
         "userIdentity": identity,
         "eventSource": sources,
         "eventTime": times,
-        "awsRegion": st.sampled_from(["us-east-1", "eu-west-1", "", " ", None, 1]),
+        "awsRegion": st.sampled_from(
+            ["us-east-1", "eu-west-1", "ap-south-2", "", " ", "us-east-1 ", None, 1]
+        ),
         "eventName": st.sampled_from(["GetObject", "ConsoleLogin", "SwitchRole", None]),
         "errorCode": st.sampled_from(["AccessDenied", None]),
         "responseElements": st.sampled_from(
@@ -172,6 +185,21 @@ def test_generated_records_give_the_same_index_and_summary(
         fast_until = read_activity(paths, fast=True, index=ActivityIndex(until=_at("05:06:07")))
         _same(until, fast_until)
         assert fast_until.after_until == until.after_until
+        # an index that keeps every attempt gets each one, not the reduced latest
+        history = read_activity(paths, fast=False, index=ActivityIndex(keep_history=True))
+        fast_history = read_activity(paths, fast=True, index=ActivityIndex(keep_history=True))
+        _same(history, fast_history)
+        # strict: the same first problem, and what came before it folded alike
+        outcomes = []
+        for fast in (False, True):
+            index = ActivityIndex()
+            try:
+                read_activity(paths, fast=fast, strict=True, index=index)
+                outcomes.append(("ok", index))
+            except IngestError as exc:
+                outcomes.append((str(exc), index))
+        assert outcomes[0][0] == outcomes[1][0]
+        assert outcomes[0][1] == outcomes[1][1]
 
 
 def _at(clock: str) -> Any:
@@ -208,12 +236,19 @@ def test_the_fast_path_takes_a_delivered_log_file(tmp_path: Path) -> None:
     index = ActivityIndex()
     ingest = read_cloudtrail(path)
     converter = ingest._converter
+    caches = _fast.new_caches()
     taken = _fast.read_file_fast(
-        str(path), run, index, converter.event, converter.namespace, _fast.new_caches(), None
+        str(path), run, index, converter.attempt, converter.namespace, caches, None
     )
     assert taken
     assert run.counted == 1
+    # reduced to the latest of its pair, folded in by flush (read_activity does it at the end)
+    assert caches.pending == 1
+    assert len(index) == 0
+    _fast.flush(caches, index)
     assert index.get("111122223333", "s3") is not None
+    assert index.events_folded == 1
+    assert caches.pending == 0
     # newline-delimited records are left to the pure path
     lines = tmp_path / "lines.json"
     lines.write_text(json.dumps(records[0]) + "\n" + json.dumps(records[0]) + "\n")
@@ -221,7 +256,7 @@ def test_the_fast_path_takes_a_delivered_log_file(tmp_path: Path) -> None:
         str(lines),
         Tally(options),
         index,
-        converter.event,
+        converter.attempt,
         converter.namespace,
         _fast.new_caches(),
         None,

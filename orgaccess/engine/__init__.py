@@ -25,6 +25,7 @@ from .evaluation import (
     LevelExplanation,
     ResourceMode,
     StatementRef,
+    check_evaluation_options,
 )
 from .explain import (
     Combination,
@@ -69,6 +70,7 @@ __all__ = [
     "SortKey",
     "StatementRef",
     "build_report",
+    "check_evaluation_options",
     "counted_accounts",
     "explain_combination",
     "explain_unlimited",

@@ -6,10 +6,13 @@ Results and summaries are the same as the pure path's, by construction:
 
 * a file is taken by the fast path only when its whole content decodes as
   one ``{"Records": [...]}`` object (gzipped or not) whose records are JSON
-  objects with an object or null ``userIdentity``; anything else (newline-
+  objects with an object or null ``userIdentity``, and a string or null in
+  ``eventType``, ``eventSource``, ``eventTime``, ``awsRegion``, ``eventName``,
+  ``userIdentity.type`` and ``userIdentity.accountId``; anything else (newline-
   delimited records, ``lookup-events`` output, several documents, a BOM, text
-  that is not UTF-8, invalid JSON, a record that is not an object ...) is read
-  by the pure path, from the start of the file;
+  that is not UTF-8, invalid JSON, a record that is not an object, a number
+  where CloudTrail writes a string ...) is read by the pure path, from the
+  start of the file;
 * a record is decided here only in the common cases, each checked in the
   pure path's rule order (semantics section 4; :mod:`orgaccess.formats.cloudtrail`):
   a service or Insights event (``NO_PRINCIPAL``), and, when ``eventSource``
@@ -19,7 +22,14 @@ Results and summaries are the same as the pure path's, by construction:
   principal with a type and a 12-digit account whose source maps to a known
   namespace (counted); every
   other record is rebuilt as the dict of the fields the rules read and handed
-  to the pure path's converter, which decides it and words its problem.
+  to the pure path's converter, which decides it and words its problem;
+* when the index keeps the latest attempt only and has no ``until`` (the
+  default of ``read_activity``), counted attempts are reduced as they are read
+  to the latest of each (account, namespace), ties to the smallest region,
+  and folded in once at the end of the read (:func:`flush`,
+  :meth:`~orgaccess.model.events.ActivityIndex.add_latest`): the index is the
+  same, with one attempt object per pair instead of one per record. Any other
+  index gets every attempt.
 
 The differential tests (``tests/test_fast_ingest.py``) compare both paths over
 generated records, malformed ones included, and the real corpus.
@@ -39,9 +49,10 @@ import gzip
 import re
 import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
+from ..errors import IngestError
 from ..model.events import ActivityIndex, CheckedAttempt
 from ..model.ids import AccountId
 from ._ingest import ProgressCallback, SkipError, SkipReason, Tally
@@ -52,7 +63,7 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover
     msgspec = None  # type: ignore[assignment]
 
-__all__ = ["AVAILABLE", "read_file_fast"]
+__all__ = ["AVAILABLE", "flush", "new_caches", "read_file_fast"]
 
 #: Whether msgspec is importable, so that the fast path can be used.
 AVAILABLE: Final = msgspec is not None
@@ -62,20 +73,33 @@ _PROGRESS_EVERY: Final = 10_000
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _CACHE_LIMIT: Final = 1 << 16
 
-if msgspec is not None:
 
+def _reads_hour_24() -> bool:
+    try:
+        datetime.fromisoformat("2026-01-01T24:00:00Z")
+    except ValueError:
+        return False
+    return True  # pragma: no cover - Pythons that read 24:00 as the next day's 00:00
+
+
+#: Whether this Python's fromisoformat refuses hour 24 (else the loop checks it first).
+_NO_HOUR_24: Final = not _reads_hour_24()
+
+if msgspec is not None:
+    # Fields the rules test are typed: msgspec checks them in C, and a file with a
+    # value of another type (no CloudTrail writes one) is left to the pure path.
     class _Identity(msgspec.Struct, rename="camel", gc=False):
-        type: Any = None
-        account_id: Any = None
+        type: str | None = None
+        account_id: str | None = None
         arn: Any = None
 
     class _Record(msgspec.Struct, rename="camel", gc=False):
-        event_type: Any = None
+        event_type: str | None = None
         user_identity: _Identity | None = None
-        event_source: Any = None
-        event_time: Any = None
-        aws_region: Any = None
-        event_name: Any = None
+        event_source: str | None = None
+        event_time: str | None = None
+        aws_region: str | None = None
+        event_name: str | None = None
         error_code: Any = None
         response_elements: msgspec.Raw = msgspec.Raw(b"null")
 
@@ -93,40 +117,34 @@ else:  # pragma: no cover
 
 
 class _Caches:
-    """Per-read caches of parsed times and checked account ids (bounded)."""
+    """Per-read state: bounded caches of checked values, and the attempts reduced so far."""
 
     def __init__(self) -> None:
-        self.times: dict[str, datetime] = {}
         self.accounts: dict[str, AccountId] = {}
         self.namespaces: dict[str, str | None] = {}
         self.regions: set[str] = set()
+        # (account, namespace) -> (time, region): the latest attempt of each pair, for an
+        # index that folds the latest only (see ActivityIndex.add_latest)
+        self.latest: dict[tuple[AccountId, str], tuple[datetime, str]] = {}
+        self.pending = 0  # attempts reduced into ``latest`` since the last flush
 
-    def time(self, text: str) -> datetime | None:
-        """``text`` as a UTC instant when it has exactly the form ``2026-01-02T03:04:05Z``."""
-        found = self.times.get(text)
-        if found is not None:
-            return found
-        if (
-            len(text) != 20
-            or text[10] != "T"
-            or text[19] != "Z"
-            or text[4] != "-"
-            or text[7] != "-"
-            or text[13] != ":"
-            or text[16] != ":"
-            or not text.isascii()
-        ):
-            return None
-        try:  # ASCII digits in every other place, or fromisoformat refuses
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        if value.tzinfo is not UTC:  # pragma: no cover - 'Z' is UTC
-            return None
-        if len(self.times) >= _CACHE_LIMIT:
-            self.times.clear()
-        self.times[text] = value
-        return value
+    def see_source(self, source: str, namespace_of: Callable[[str], str | None]) -> bool:
+        """Whether ``source`` is a non-blank string; its namespace is cached if so."""
+        if not source.strip():
+            return False
+        if len(self.namespaces) >= _CACHE_LIMIT:
+            self.namespaces.clear()
+        self.namespaces[source] = namespace_of(source)
+        return True
+
+    def see_region(self, region: str) -> bool:
+        """Whether ``region`` is non-empty and has no blank (cached if so)."""
+        if not region or any(ch.isspace() for ch in region):
+            return False
+        if len(self.regions) >= _CACHE_LIMIT:
+            self.regions.clear()
+        self.regions.add(region)
+        return True
 
     def account(self, text: object) -> AccountId | None:
         if type(text) is not str:
@@ -140,6 +158,20 @@ class _Caches:
             self.accounts.clear()
         value = self.accounts[text] = AccountId(text)
         return value
+
+
+def flush(caches: _Caches, index: ActivityIndex) -> None:
+    """Fold the attempts reduced so far into ``index`` (after a read, or before it stops)."""
+    if caches.pending:
+        index.add_latest(
+            [
+                CheckedAttempt(account, namespace, moment, region)
+                for (account, namespace), (moment, region) in caches.latest.items()
+            ],
+            folded=caches.pending,
+        )
+        caches.latest.clear()
+        caches.pending = 0
 
 
 def _as_dict(record: Any) -> dict[str, object]:
@@ -168,46 +200,87 @@ def _as_dict(record: Any) -> dict[str, object]:
     return out
 
 
-def read_file_fast(
-    path: str,
-    run: Tally,
-    index: ActivityIndex,
-    event_of: Callable[[object], Any],
-    namespace_of: Callable[[str], str | None],
-    caches: _Caches,
-    progress: ProgressCallback | None,
-) -> bool:
-    """Read one log file into ``index`` and ``run``; ``False`` (nothing done) if it is not
-    a plain ``{"Records": [...]}`` file, so that the pure path reads it."""
+def _records(path: str) -> list[Any] | None:
+    """The decoded records of a plain ``{"Records": [...]}`` file, or ``None``."""
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
-        data = gzip.decompress(raw) if raw.startswith(b"\x1f\x8b") else raw
+        data = _gunzip(raw) if raw.startswith(b"\x1f\x8b") else raw
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
-        return False
+        return None
     del raw
     try:
         log = _DECODER.decode(data)
     except (msgspec.DecodeError, RecursionError, ValueError):
-        return False
-    records = log.records
+        return None
+    records: list[Any] | None = log.records
     if records is None or log.events is not None:
-        return False
+        return None
     if len(data) > MAX_ELEMENT_CHARS and max(map(len, _RAW_DECODER.decode(data).records)) > (
         MAX_ELEMENT_CHARS
     ):
-        return False  # a record the pure path skips as too long (bytes >= characters)
-    del data
-    add = index.add_checked
+        return None  # a record the pure path skips as too long (bytes >= characters)
+    return records
+
+
+def _gunzip(raw: bytes) -> bytes:
+    """One gzip member inflated in C (its CRC checked there); anything else by :mod:`gzip`."""
+    inflate = zlib.decompressobj(31)
+    data = inflate.decompress(raw)
+    if inflate.eof and not inflate.unused_data:
+        return data
+    return gzip.decompress(raw)  # several members, or truncated (EOFError)
+
+
+def read_file_fast(
+    path: str,
+    run: Tally,
+    index: ActivityIndex,
+    attempt_of: Callable[[object], CheckedAttempt],
+    namespace_of: Callable[[str], str | None],
+    caches: _Caches,
+    progress: ProgressCallback | None,
+) -> bool:
+    """Read one log file into ``index`` (or ``caches``, see :func:`flush`) and ``run``;
+    ``False`` (nothing done) if it is not a plain ``{"Records": [...]}`` file, so that
+    the pure path reads it."""
+    records = _records(path)
+    if records is None:
+        return False
+    base = run.records_read
+    counted, skipped, batch = _fold(
+        records, path, run, index, attempt_of, namespace_of, caches, progress
+    )
+    run.records_read = base + len(records)
+    run.skipped.update(skipped)
+    run.counted += counted
+    index.add_checked(batch)
+    run.files_read += 1
+    return True
+
+
+def _fold(
+    records: list[Any],
+    path: str,
+    run: Tally,
+    index: ActivityIndex,
+    attempt_of: Callable[[object], CheckedAttempt],
+    namespace_of: Callable[[str], str | None],
+    caches: _Caches,
+    progress: ProgressCallback | None,
+) -> tuple[int, dict[SkipReason, int], list[CheckedAttempt]]:
+    """Decide every record in the rules' order: (counted, skips by reason, attempts to fold).
+
+    Counted attempts in the common shape go to ``caches.latest`` when the index
+    folds the latest only, else to the returned list with the pure path's decisions.
+    """
+    plain = index.folds_latest_only
+    latest = caches.latest
     batch: list[CheckedAttempt] = []
     append = batch.append
-    time_of, times = caches.time, caches.times
-    account_of, accounts = caches.account, caches.accounts
-    # sources already seen as non-blank strings, and the namespace each maps to
-    namespaces = caches.namespaces
-    regions = caches.regions  # regions already seen as non-blank strings
-    skipped = run.skipped
-    no_principal = unauthenticated = aws_service = flushed = 0
+    fromisoformat = datetime.fromisoformat
+    accounts, namespaces, regions = caches.accounts, caches.namespaces, caches.regions
+    no_principal = unauthenticated = aws_service = counted = reduced = 0
     base = run.records_read
     for number, record in enumerate(records):
         if progress is not None and (base + number + 1) % _PROGRESS_EVERY == 0:
@@ -219,60 +292,74 @@ def read_file_fast(
         source = record.event_source
         region = record.aws_region
         stamp = record.event_time
-        if type(source) is str and type(region) is str and type(stamp) is str:
-            good = source in namespaces
-            if not good and source.strip():
-                if len(namespaces) >= _CACHE_LIMIT:
-                    namespaces.clear()
-                namespaces[source] = namespace_of(source)
-                good = True
-            if good and region not in regions:
-                good = bool(region) and not any(ch.isspace() for ch in region)
-                if good:
-                    if len(regions) >= _CACHE_LIMIT:
-                        regions.clear()
-                    regions.add(region)
-            moment = (times.get(stamp) or time_of(stamp)) if good else None
-            if moment is not None:
-                identity = record.user_identity
-                if identity is None:
-                    unauthenticated += 1
-                    continue
-                kind = identity.type
-                if kind == "AWSService":
-                    aws_service += 1
-                    continue
-                if type(kind) is str and kind and record.event_name != "ConsoleLogin":
-                    account_text = identity.account_id
-                    account = (
-                        accounts.get(account_text) if type(account_text) is str else None
-                    ) or account_of(account_text)
-                    namespace = namespaces.get(source)
-                    if account is not None and namespace is not None:
+        if (
+            source is not None
+            and region is not None
+            and stamp is not None
+            and (source in namespaces or caches.see_source(source, namespace_of))
+            and (region in regions or caches.see_region(region))
+            and len(stamp) == 20
+            and stamp[4::3] == "--T::Z"  # the separators of 2026-01-02T03:04:05Z
+            and stamp.isascii()
+            and (_NO_HOUR_24 or stamp[11:13] < "24")
+        ):
+            try:  # with the separators fixed, fromisoformat checks digits and ranges
+                moment = fromisoformat(stamp)
+            except ValueError:
+                moment = None
+        else:
+            moment = None
+        if moment is not None:
+            identity = record.user_identity
+            if identity is None:
+                unauthenticated += 1
+                continue
+            kind = identity.type
+            if kind == "AWSService":
+                aws_service += 1
+                continue
+            if kind and record.event_name != "ConsoleLogin":
+                text = identity.account_id
+                account = accounts.get(text) or caches.account(text)
+                namespace = namespaces.get(source)
+                if account is not None and namespace is not None:
+                    counted += 1
+                    if not plain:
                         append(CheckedAttempt(account, namespace, moment, region))
                         continue
+                    reduced += 1
+                    key = (account, namespace)
+                    known = latest.get(key)
+                    if (
+                        known is None
+                        or moment > known[0]
+                        or (moment == known[0] and region < known[1])
+                    ):
+                        latest[key] = (moment, region)
+                    continue
         # every other case: the pure rules decide, and word the problem
         try:
-            event = event_of(_as_dict(record))
+            attempt = attempt_of(_as_dict(record))
         except SkipError as skip:
-            if run.options.strict and batch:  # what came before stays folded, as in the pure path
-                add(batch)
-                flushed += len(batch)
-                batch.clear()
             run.records_read = base + number + 1
-            run.skip(skip, f"{path}#/Records/{number}")
-        else:
-            append(
-                CheckedAttempt(event.account_id, event.service_namespace, event.time, event.region)
-            )
-    run.records_read = base + len(records)
-    skipped[SkipReason.NO_PRINCIPAL] += no_principal
-    skipped[SkipReason.UNAUTHENTICATED] += unauthenticated
-    skipped[SkipReason.AWS_SERVICE] += aws_service
-    run.counted += flushed + len(batch)
-    add(batch)
-    run.files_read += 1
-    return True
+            try:
+                run.skip(skip, f"{path}#/Records/{number}")
+            except IngestError:  # strict: what came before stays folded, as in the pure path
+                run.counted += counted
+                caches.pending += reduced
+                index.add_checked(batch)
+                flush(caches, index)
+                raise
+            continue
+        counted += 1
+        append(attempt)
+    caches.pending += reduced
+    skipped = {
+        SkipReason.NO_PRINCIPAL: no_principal,
+        SkipReason.UNAUTHENTICATED: unauthenticated,
+        SkipReason.AWS_SERVICE: aws_service,
+    }
+    return counted, skipped, batch
 
 
 def new_caches() -> _Caches:

@@ -255,15 +255,19 @@ def _read_trail(
     converter = ingest._converter
     run = Tally(options)
     caches = _fast.new_caches() if use_fast else None
-    for path in paths:
-        done = caches is not None and _fast.read_file_fast(
-            path, run, index, converter.event, converter.namespace, caches, on_progress
-        )
-        if not done:
-            index.add(ingest._read_file(path, run))
-        run.files_done += 1
-        if on_progress is not None:
-            on_progress(run.files_done, run.records_read)
+    try:
+        for path in paths:
+            done = caches is not None and _fast.read_file_fast(
+                path, run, index, converter.attempt, converter.namespace, caches, on_progress
+            )
+            if not done:
+                index.add_checked(ingest._read_file(path, run, converter.attempt))
+            run.files_done += 1
+            if on_progress is not None:
+                on_progress(run.files_done, run.records_read)
+    finally:  # the fast path's reduced attempts, also when a strict read stops
+        if caches is not None:
+            _fast.flush(caches, index)
     run.done = True
     return run.summary(complete=True)
 

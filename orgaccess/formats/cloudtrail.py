@@ -162,13 +162,13 @@ eventSource in ``unknown_sources``), and never raise.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from .._time import parse_instant
 from ..errors import IngestIncompleteError, InvalidTimeError
-from ..model.events import AccessEvent
+from ..model.events import AccessEvent, CheckedAttempt
 from ..model.ids import AccountId
 from ._ingest import (
     DEFAULT_MAX_PROBLEMS,
@@ -197,6 +197,7 @@ __all__ = [
 ]
 
 _PROGRESS_EVERY: Final = 10_000
+_T = TypeVar("_T")
 _LOG_KEYS: Final = ("Records", "Events")
 
 
@@ -218,6 +219,9 @@ class _Converter:
         self._map = options.namespace_map
         self._known = options.known_namespaces
         self._cache: dict[str, str | None] = {}
+        # values already checked: regions without blanks, valid account ids (bounded)
+        self._regions: set[str] = set()
+        self._accounts: dict[str, AccountId] = {}
 
     def namespace(self, source: str) -> str | None:
         try:
@@ -232,27 +236,8 @@ class _Converter:
         return namespace
 
     def event(self, record: object) -> AccessEvent:
-        if not isinstance(record, dict):
-            raise SkipError(
-                SkipReason.MALFORMED, f"a record must be a JSON object, got {_json_type(record)}"
-            )
-        if record.get("eventType") in _NO_PRINCIPAL_EVENT_TYPES:
-            raise SkipError(SkipReason.NO_PRINCIPAL)
-        source = _text_field(record, "eventSource")
-        time = _event_time(record)
-        region = _region(record)
-        identity = record.get("userIdentity")
-        if identity is not None and not isinstance(identity, dict):
-            raise SkipError(
-                SkipReason.MALFORMED,
-                f"userIdentity must be an object, got {_json_type(identity)}",
-            )
-        if identity is None:
-            raise SkipError(SkipReason.UNAUTHENTICATED)
-        account, principal_type = _principal(record, identity)
-        namespace = self.namespace(source)
-        if namespace is None:
-            raise SkipError(SkipReason.UNKNOWN_SERVICE, source[:200])
+        """The event of one record, or a :class:`SkipError` saying why there is none."""
+        checked, identity, account, principal_type, namespace, time, region = self._check(record)
         arn = identity.get("arn")
         return AccessEvent(
             account_id=account,
@@ -261,8 +246,44 @@ class _Converter:
             time=time,
             principal_type=principal_type,
             principal_arn=arn if isinstance(arn, str) else None,
-            denied=record.get("errorCode") is not None,
+            denied=checked.get("errorCode") is not None,
         )
+
+    def attempt(self, record: object) -> CheckedAttempt:
+        """What an index keeps of :meth:`event`'s event (same checks, no event built)."""
+        _, _, account, _, namespace, time, region = self._check(record)
+        return CheckedAttempt(account, namespace, time, region)
+
+    def _check(
+        self, record: object
+    ) -> tuple[dict[str, object], dict[str, object], AccountId, str, str, datetime, str]:
+        """The rules of semantics section 4, in their order (a broken record is MALFORMED)."""
+        if not isinstance(record, dict):
+            raise SkipError(
+                SkipReason.MALFORMED, f"a record must be a JSON object, got {_json_type(record)}"
+            )
+        if record.get("eventType") in _NO_PRINCIPAL_EVENT_TYPES:
+            raise SkipError(SkipReason.NO_PRINCIPAL)
+        source = _text_field(record, "eventSource")
+        time = _event_time(record)
+        region = record.get("awsRegion")
+        if type(region) is not str or region not in self._regions:
+            region = _region(record)
+            if len(self._regions) < 10_000:
+                self._regions.add(region)
+        identity = record.get("userIdentity")
+        if identity is not None and not isinstance(identity, dict):
+            raise SkipError(
+                SkipReason.MALFORMED,
+                f"userIdentity must be an object, got {_json_type(identity)}",
+            )
+        if identity is None:
+            raise SkipError(SkipReason.UNAUTHENTICATED)
+        account, principal_type = _principal(record, identity, self._accounts)
+        namespace = self.namespace(source)
+        if namespace is None:
+            raise SkipError(SkipReason.UNKNOWN_SERVICE, source[:200])
+        return record, identity, account, principal_type, namespace, time, region
 
 
 def _region(record: Mapping[str, object]) -> str:
@@ -292,18 +313,26 @@ def _failed_sign_in(record: Mapping[str, object]) -> bool:
 
 
 def _principal(
-    record: Mapping[str, object], identity: Mapping[str, object]
+    record: Mapping[str, object], identity: Mapping[str, object], known: dict[str, AccountId]
 ) -> tuple[AccountId, str]:
-    """The account and type of the principal that made the attempt, or why there is none."""
+    """The account and type of the principal that made the attempt, or why there is none.
+
+    ``known`` caches the account ids already checked (bounded).
+    """
     principal_type = identity.get("type")
     if principal_type == "AWSService":
         raise SkipError(SkipReason.AWS_SERVICE)
     if not isinstance(principal_type, str) or not principal_type:
         raise SkipError(SkipReason.NO_PRINCIPAL)  # AWS-internal calls, service events
-    account = identity.get("accountId")
-    if not AccountId.is_valid(account) or _failed_sign_in(record):
+    text = identity.get("accountId")
+    account = known.get(text) if type(text) is str else None
+    if account is None and AccountId.is_valid(text):
+        account = AccountId(text)  # type: ignore[arg-type]
+        if len(known) < 10_000:
+            known[account] = account
+    if account is None or _failed_sign_in(record):
         raise SkipError(SkipReason.UNAUTHENTICATED)
-    return AccountId(account), principal_type  # type: ignore[arg-type]
+    return account, principal_type
 
 
 def _json_type(value: object) -> str:
@@ -432,14 +461,14 @@ class CloudTrailIngest:
         run = Tally(self.options)
         self._latest = run
         for path in walk_files(self.sources, _accept_log_name, run):
-            yield from self._read_file(path, run)
+            yield from self._read_file(path, run, self._converter.event)
             run.files_done += 1
             if self._on_progress is not None:
                 self._on_progress(run.files_done, run.records_read)
         run.done = True
         self._summary = run.summary(complete=True)
 
-    def _read_file(self, path: str, run: Tally) -> Iterator[AccessEvent]:
+    def _read_file(self, path: str, run: Tally, make: Callable[[object], _T]) -> Iterator[_T]:
         try:
             fh = open(path, "rb")  # noqa: SIM115 - closed by the ``with`` below, across yields
         except OSError as exc:
@@ -447,7 +476,6 @@ class CloudTrailIngest:
             return
         with fh:
             reader = JsonArrayReader(TextStream(byte_chunks(fh)), _LOG_KEYS, _Classifier())
-            converter = self._converter
             progress = self._on_progress
             for element in reader.elements():
                 run.records_read += 1
@@ -457,7 +485,7 @@ class CloudTrailIngest:
                     record = element.value
                     if element.pointer.startswith("#/Events/"):
                         record = _unwrap_lookup_event(record)
-                    event = converter.event(record)
+                    event = make(record)
                 except SkipError as skip:
                     run.skip(skip, path + element.pointer)
                 else:

@@ -519,6 +519,35 @@ class ActivityIndex:
         """Fold attempts a reader has already checked (see :class:`CheckedAttempt`)."""
         self._add(attempts)
 
+    @property
+    def folds_latest_only(self) -> bool:
+        """Whether folding only each pair's latest attempt gives the same index as folding
+        them all: a latest-only index without ``until`` (see :meth:`add_latest`)."""
+        return not self._keeping and self.until is None
+
+    def add_latest(self, attempts: Iterable[CheckedAttempt], *, folded: int) -> None:
+        """Fold attempts a reader has already reduced to the latest of each pair.
+
+        ``attempts`` holds at most one attempt per (account, namespace): the
+        latest of the ``folded`` checked attempts the reader saw for it, ties
+        going to the smallest region. Only for an index that
+        :attr:`folds_latest_only` (anything else needs every attempt):
+        :class:`~orgaccess.errors.EventError` otherwise. ``events_folded``
+        grows by ``folded``, as if every attempt had been folded.
+        """
+        if not self.folds_latest_only:
+            raise EventError(
+                "add_latest needs a latest-only index without until; fold every attempt instead"
+            )
+        entries = list(attempts)
+        if isinstance(folded, bool) or not isinstance(folded, int) or folded < len(entries):
+            raise EventError(
+                f"folded must be an int of at least {len(entries)} (one per attempt), "
+                f"got {folded!r:.60}"
+            )
+        self._add(entries)
+        self.events_folded += folded - len(entries)
+
     def merge(self, other: ActivityIndex) -> None:
         """Fold ``other``'s kept attempts into this index (see the module documentation).
 
