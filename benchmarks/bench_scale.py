@@ -15,8 +15,13 @@ The records are in time order, as CloudTrail delivers them (one file per
 time slice), with AWS-service calls, sign-ins (some failed), denied calls,
 unknown sources and, in one file in a hundred, a malformed record.
 
-Stages, each timed with ``time.perf_counter`` (best of ``--repeat``) in the
-same run as its bare minimum:
+Stages are timed with ``time.perf_counter`` in rounds: every round runs each
+stage and its bare minimum once, seconds apart (:func:`rounds`). The table
+gives each stage's best time, and its ratio as the median over rounds of the
+ratio within a round (:func:`paired`): this machine is shared and its speed
+can change by half from one minute to the next, which would skew a ratio of
+two best times taken minutes apart. ``--repeat`` rounds for ingest (default
+5 at the small size, 3 at the large one), at least 15 for the client stages.
 
 * **ingest, pure**: ``read_activity(files, fast=False)`` into an index, vs the
   bare minimum ``json.load`` of each gunzipped file plus one loop over its
@@ -42,6 +47,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -234,16 +240,26 @@ def bare_pass(events: list[AccessEvent]) -> int:
     return len(latest)
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best = float("inf")
-    result = None
+def rounds(stages: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
+    """Each stage's times over ``repeat`` rounds; every round runs every stage once, in order.
+
+    A stage and its floor run seconds apart in the same round, so a ratio taken
+    within a round compares them under the same machine load (a shared machine
+    can change speed by half between minutes).
+    """
+    times: dict[str, list[float]] = {name: [] for name in stages}
     for _ in range(repeat):
-        result = None
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for name, fn in stages.items():
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def paired(times: dict[str, list[float]], stage: str, floor: str) -> float:
+    """The median over rounds of ``stage``'s time over ``floor``'s in the same round."""
+    return statistics.median(a / b for a, b in zip(times[stage], times[floor], strict=True))
 
 
 def peak_mib(fn: Callable[[], Any]) -> float:
@@ -295,50 +311,74 @@ def run(size: str, repeat: int, seed: int, out: list[str]) -> None:
         write_trail(tmp, n_accounts, n_records, n_files, seed)
         files = log_files(tmp)
         org = build_organization(n_accounts, seed)
-        rows: list[tuple[str, float, float | None, str]] = []
+        rows: list[tuple[str, float, float | None, str, float | None]] = []
 
-        bare, _ = timed(lambda: bare_ingest(files), repeat)
-        pure, load = timed(lambda: read_activity([tmp], fast=False), repeat)
-        rows.append(("ingest, pure: `read_activity(fast=False)`", pure, bare, "json.load + loop"))
-        fast = None
-        if have_msgspec():
-            fast, fast_load = timed(lambda: read_activity([tmp], fast=True), repeat)
-            assert fast_load.cloudtrail == load.cloudtrail
-            assert fast_load.index == load.index
+        def row(
+            name: str, times: dict[str, list[float]], stage: str, floor: str, what: str
+        ) -> None:
             rows.append(
-                ("ingest, fast: `read_activity()` with msgspec", fast, bare, "json.load + loop")
+                (name, min(times[stage]), min(times[floor]), what, paired(times, stage, floor))
             )
-        jobs_pure, jobs_load = timed(lambda: read_activity([tmp], fast=False, jobs=2), repeat)
-        assert jobs_load.cloudtrail == load.cloudtrail
-        assert jobs_load.index == load.index
-        rows.append(("ingest, pure, `jobs=2`", jobs_pure, pure, "pure, jobs=1"))
-        if fast is not None:
-            jobs_fast, _ = timed(lambda: read_activity([tmp], jobs=2), repeat)
-            rows.append(("ingest, fast, `jobs=2`", jobs_fast, fast, "fast, jobs=1"))
+
+        # Ingest: every stage once per round, in the same round as its floor.
+        ingest: dict[str, Callable[[], Any]] = {
+            "bare": lambda: bare_ingest(files),
+            "pure": lambda: read_activity([tmp], fast=False),
+        }
+        if have_msgspec():
+            ingest["fast"] = lambda: read_activity([tmp], fast=True)
+        ingest["pure2"] = lambda: read_activity([tmp], fast=False, jobs=2)
+        if have_msgspec():
+            ingest["fast2"] = lambda: read_activity([tmp], jobs=2)
+        load = read_activity([tmp], fast=False)
+        for name, fn in ingest.items():  # the same index and summary on every path
+            if name != "bare":
+                other = fn()
+                assert other.cloudtrail == load.cloudtrail, name
+                assert other.index == load.index, name
+        t = rounds(ingest, repeat)
+        row("ingest, pure: `read_activity(fast=False)`", t, "pure", "bare", "json.load + loop")
+        if "fast" in t:
+            row(
+                "ingest, fast: `read_activity()` with msgspec",
+                t,
+                "fast",
+                "bare",
+                "json.load + loop",
+            )
+        row("ingest, pure, `jobs=2`", t, "pure2", "pure", "pure, jobs=1")
+        if "fast2" in t:
+            row("ingest, fast, `jobs=2`", t, "fast2", "fast", "fast, jobs=1")
 
         events = list(_events(files))
-        floor, _ = timed(lambda: bare_pass(events), repeat)
-        whole, _ = timed(lambda: client_run(org, events), repeat)
-        rows.append(
-            ("`ReportClient(org, events)` + root report + all pages", whole, floor, "bare pass")
-        )
-        build, client = timed(
-            lambda: ReportClient(org, events, clock=lambda: CREATED, id_factory=_ids()), repeat
-        )
-        rows.append(("of which: construction (folding the events)", build, floor, "bare pass"))
         root = f"{ORG_ID}/{ROOT_ID}"
+        built = ReportClient(org, events, clock=lambda: CREATED, id_factory=_ids())
 
         def first_report() -> None:
             # a new client over the folded index: the report builds what it reads from scratch
-            index = client.activity
+            index = built.activity
             index._changed()
             ReportClient(org, index, clock=lambda: CREATED).generate_organizations_access_report(
                 EntityPath=root
             )
 
-        first, _ = timed(first_report, repeat)
-        rows.append(
-            ("of which: first root report (new client over the index)", first, floor, "bare pass")
+        client_stages: dict[str, Callable[[], Any]] = {
+            "bare": lambda: bare_pass(events),
+            "whole": lambda: client_run(org, events),
+            "build": lambda: ReportClient(org, events, clock=lambda: CREATED, id_factory=_ids()),
+            "first": first_report,
+        }
+        t = rounds(client_stages, max(repeat, 15))
+        row(
+            "`ReportClient(org, events)` + root report + all pages", t, "whole", "bare", "bare pass"
+        )
+        row("of which: construction (folding the events)", t, "build", "bare", "bare pass")
+        row(
+            "of which: first root report (new client over the index)",
+            t,
+            "first",
+            "bare",
+            "bare pass",
         )
         client = client_run(org, events)
         job = next(iter(client._store.jobs))
@@ -348,7 +388,9 @@ def run(size: str, repeat: int, seed: int, out: list[str]) -> None:
         for _ in range(1000):
             client.get_organizations_access_report(JobId=job, MaxItems=20, Marker=marker)
         per_page = (time.perf_counter() - start) / 1000
-        rows.append(("next page with a marker (mean of 1,000)", per_page, None, "target < 1 ms"))
+        rows.append(
+            ("next page with a marker (mean of 1,000)", per_page, None, "target < 1 ms", None)
+        )
 
         half = ReportClient(org, events[: len(events) // 2], clock=lambda: CREATED)
         full = ReportClient(org, events, clock=lambda: CREATED)
@@ -356,7 +398,7 @@ def run(size: str, repeat: int, seed: int, out: list[str]) -> None:
         counted = len(events)
         events = []  # let the events go before the memory measurements
         ingest_peak = peak_mib(lambda: read_activity([tmp], fast=False))
-        fast_peak = peak_mib(lambda: read_activity([tmp], fast=True)) if fast is not None else None
+        fast_peak = peak_mib(lambda: read_activity([tmp], fast=True)) if have_msgspec() else None
         size_mib = sum(p.stat().st_size for p in files) / (1 << 20)
         raw_bytes = sum(len(gzip.decompress(p.read_bytes())) for p in files[:1]) * len(files)
         out.append(
@@ -366,10 +408,10 @@ def run(size: str, repeat: int, seed: int, out: list[str]) -> None:
         )
         out.append("| stage | orgaccess | ratio | against |")
         out.append("|---|---|---|---|")
-        for name, seconds, against, what in rows:
-            ratio = f"{seconds / against:.2f}x" if against else ""
+        for name, seconds, against, what, ratio in rows:
+            shown = f"{ratio:.2f}x" if ratio is not None else ""
             base = f"{what} {_fmt(against)}" if against else what
-            out.append(f"| {name} | {_fmt(seconds)} | {ratio} | {base} |")
+            out.append(f"| {name} | {_fmt(seconds)} | {shown} | {base} |")
         out.append(f"| peak memory, pure ingest (tracemalloc) | {ingest_peak:.1f} MiB | | |")
         if fast_peak is not None:
             out.append(f"| peak memory, fast ingest (tracemalloc) | {fast_peak:.1f} MiB | | |")
@@ -406,12 +448,13 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=[*SIZES, "both"], default="both")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, help="rounds (default: 5 small, 3 large)")
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args(argv)
     out = [f"machine: {machine()}"]
     for size in ("small", "large") if args.size == "both" else (args.size,):
-        run(size, args.repeat if size == "small" else 1, args.seed, out)
+        repeat = args.repeat or (5 if size == "small" else 3)
+        run(size, repeat, args.seed, out)
     print("\n".join(out))
     return 0
 

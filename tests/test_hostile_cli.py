@@ -50,6 +50,24 @@ def test_closed_stdout_is_one_line_and_exit_1() -> None:
     assert result.stderr == "orgaccess: standard output is closed\n"
 
 
+@pytest.mark.parametrize("args", ["--help", "--version", "report --help"])
+def test_help_to_a_closed_or_full_stdout_fails_in_one_line(args: str) -> None:
+    """argparse ignores the write error itself; the command line does not."""
+    closed = run(shell=f"{sys.executable} -m orgaccess {args} >&-")
+    assert closed.returncode == EXIT_BAD_INPUT
+    assert closed.stderr.startswith("orgaccess: cannot write to standard output: ")
+    assert closed.stderr.count("\n") == 1
+    if os.path.exists("/dev/full"):
+        full = run(shell=f"{sys.executable} -m orgaccess {args} >/dev/full")
+        assert full.returncode == EXIT_BAD_INPUT
+        assert (
+            full.stderr == "orgaccess: cannot write to standard output: No space left on device\n"
+        )
+    piped = run(shell=f"{sys.executable} -m orgaccess {args} | head -c 1")
+    assert piped.stdout in ("u", "o")  # "usage: ..." or "orgaccess <version>"
+    assert piped.stderr == ""
+
+
 def test_a_reader_that_goes_away_is_quiet_and_exit_0() -> None:
     result = run(shell=f"{sys.executable} -m orgaccess demo --output json | head -c 1")
     assert result.stdout == "{"

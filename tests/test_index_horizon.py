@@ -215,3 +215,41 @@ def test_an_index_survives_pickling(events: list[AccessEvent], kind: str, moment
     copy.add(events)  # and goes on folding like the original
     index.add(events)
     assert copy == index
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    events=events_st,
+    cuts=st.lists(st.integers(0, 60), max_size=3),
+    kind=st.sampled_from(["latest", "until", "horizon"]),
+    moment=st.integers(-1, 31).map(at),
+)
+def test_time_ordered_input_in_batches_is_folded_exactly(
+    events: list[AccessEvent], cuts: list[int], kind: str, moment: datetime
+) -> None:
+    """Logs come in time order: an event later than every entry is stored without reading
+    the entry it replaces. Sorted input (ties included), folded in batches into an index
+    that already holds entries, must still give the oracle's answers."""
+    ordered = sorted(events, key=lambda e: e.time)
+    index = {
+        "latest": ActivityIndex(),
+        "until": ActivityIndex(until=at(20)),
+        "horizon": ActivityIndex(horizon=at(15), history_limit=None),
+    }[kind]
+    start = 0
+    for cut in [*sorted(cuts), len(ordered)]:
+        index.add(ordered[start:cut])  # a list: the client's loop for a horizon index
+        start = max(start, cut)
+    kept = [e for e in ordered if kind != "until" or e.time <= at(20)]
+    assert index.latest == max((e.time for e in kept), default=None)
+    assert len(index) == len({(e.account_id, e.service_namespace) for e in kept})
+    assert index.events_folded == len(kept)
+    for account in ACCOUNTS:
+        for namespace in NAMESPACES:
+            latest = oracle(kept, account, namespace, at(10**6))
+            got = index.get(account, namespace)
+            assert (None if got is None else (got.time, got.region)) == latest
+            if kind == "horizon" and moment >= at(15):
+                assert answer(index, account, namespace, moment) == oracle(
+                    kept, account, namespace, moment
+                )

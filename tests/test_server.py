@@ -357,3 +357,23 @@ def test_every_error_code_over_http_is_a_client_error_with_its_status() -> None:
                 call(**kwargs)
             assert caught.value.response["Error"]["Code"] == code
             assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+
+
+@pytest.mark.parametrize(
+    "clock", ["2026-W40-3T12:00:00Z", "20260930T120000Z", "yesterday", "0001-01-01T00:00:00+01:00"]
+)
+def test_serve_clock_is_read_like_every_other_time_option(tmp_path: Path, clock: str) -> None:
+    """``--clock`` takes what ``--as-of`` takes (orgaccess._time), so an ISO week date or a
+    basic-format time that ``datetime.fromisoformat`` would read is a usage error, before
+    any server starts."""
+    import io
+
+    from orgaccess.cli.main import main
+    from orgaccess.formats.snapshot import dump_organization
+
+    org = tmp_path / "org.json"
+    dump_organization(ORGANIZATION, org)
+    err = io.StringIO()
+    code = main(["serve", "--org", str(org), "--clock", clock], stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert clock in err.getvalue()

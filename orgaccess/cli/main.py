@@ -145,6 +145,13 @@ def _say(err: TextIO, line: str) -> None:
         pass  # standard error is gone too: the exit code is all that is left
 
 
+def _cannot_write(err: TextIO, exc: OSError, *, own_stdout: bool) -> int:
+    if isinstance(exc, BrokenPipeError):  # the reader went away (``orgaccess --help | head -1``)
+        return _broken_pipe(own_stdout=own_stdout)
+    _say(err, f"orgaccess: cannot write to standard output: {exc.strerror or exc}")
+    return EXIT_BAD_INPUT
+
+
 def _broken_pipe(*, own_stdout: bool) -> int:
     # The reader went away (``orgaccess report | head``): stop quietly, and keep
     # Python from complaining when it flushes the dead stdout at exit.
@@ -155,17 +162,45 @@ def _broken_pipe(*, own_stdout: bool) -> int:
     return EXIT_OK
 
 
+class _Watched(io.TextIOBase):
+    """``out`` for argparse, which ignores an ``OSError`` from a write (``--help >&-``):
+    the first one is kept here, so that the command still fails."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.error: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        try:
+            return self.out.write(text)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self.out.flush()
+        except OSError as exc:
+            self.error = self.error or exc
+
+
 def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO, *, own_stdout: bool) -> int:
     parser = build_parser()
+    watched = _Watched(out)
     try:
         # argparse prints help, --version and usage errors itself: to our streams.
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(watched), contextlib.redirect_stderr(err):
             args = parser.parse_args(argv)
     except SystemExit as exc:
+        watched.flush()
+        if watched.error is not None:  # help or --version to a closed or full stdout
+            return _cannot_write(err, watched.error, own_stdout=own_stdout)
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    except OSError as exc:  # help or --version to a closed stdout
-        _say(err, f"orgaccess: cannot write to standard output: {exc.strerror or exc}")
-        return EXIT_BAD_INPUT
+    except OSError as exc:
+        return _cannot_write(err, exc, own_stdout=own_stdout)
     run: Runner = args.run
     try:
         status = run(args, out, err)

@@ -140,6 +140,8 @@ class LastAccess:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+#: Earlier than any attempt: the latest time of an empty index.
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def to_micros(value: datetime) -> int:
@@ -209,10 +211,10 @@ class ActivityIndex:
         "_max",
         "_micros",
         "_settled",
-        "_size",
         "_tail",
         "_tail_view",
         "_times",
+        "_top",
         "_view",
         "after_until",
         "events_folded",
@@ -246,9 +248,10 @@ class ActivityIndex:
         self._check = self._next_check(0)
         self._tail: list[_Tail] = []
         self._settled: dict[_Pair, _Stored] = {}
-        self._size = 0
         self._max: datetime | None = None
         self._times: dict[str, tuple[datetime, ...]] | None = None
+        # the latest time of all entries, kept by the folds that can (None: not known)
+        self._top: datetime | None = None
         self._accounts: frozenset[AccountId] | None = None
         self._earliest: datetime | None = None
         self._micros: dict[AccountId, dict[str, _Entry]] | None = None
@@ -289,7 +292,7 @@ class ActivityIndex:
     @property
     def stored_attempts(self) -> int:
         """Attempts held: latest, tail and settled entries (what the size bound bounds)."""
-        return self._size + len(self._tail) + len(self._settled)
+        return len(self) + len(self._tail) + len(self._settled)
 
     # -- folding ------------------------------------------------------------------
     def _changed(self) -> None:
@@ -299,6 +302,15 @@ class ActivityIndex:
         self._max = None
         self._times = None
         self._accounts = None
+
+    def _known_top(self) -> datetime:
+        """The latest time of all entries (the earliest datetime when there are none)."""
+        if self._top is None:  # (not through times(): the caller is about to fold)
+            tops = [max(map(_TIME, per.values())) for per in self._by_namespace.values() if per]
+            if not tops:
+                return _NEVER
+            self._top = max(tops)
+        return self._top
 
     def add(self, events: Iterable[AccessEvent]) -> None:
         """Fold more events into the index (order and duplicates do not matter)."""
@@ -312,7 +324,8 @@ class ActivityIndex:
         by_namespace = self._by_namespace
         until = self.until
         earliest = self._earliest
-        folded = after = new = 0
+        top = self._known_top()
+        folded = after = 0
         try:
             for event in events:
                 moment = event.time
@@ -327,11 +340,16 @@ class ActivityIndex:
                 per = by_namespace.get(namespace)
                 if per is None:
                     per = by_namespace[namespace] = {}
+                if moment > top:
+                    # later than everything folded so far: it is its pair's latest, no
+                    # need to read the entry it replaces (time-ordered input, as logs are)
+                    per[event.account_id] = event
+                    top = moment
+                    continue
                 account = event.account_id
                 current = per.get(account)
                 if current is None:
                     per[account] = event
-                    new += 1
                     continue
                 known = current.time
                 if moment > known or (moment == known and event.region < current.region):
@@ -339,19 +357,20 @@ class ActivityIndex:
         finally:
             self.events_folded += folded
             self.after_until += after
-            self._size += new
             self._earliest = earliest
+            self._top = None if top is _NEVER else top
 
     def _add_keeping(self, events: Iterable[_Event]) -> None:
         if self.until is None and self._horizon is not None and isinstance(events, (list, tuple)):
             self._add_before_horizon(events)
             return
+        self._top = None  # this fold does not keep it
         by_namespace = self._by_namespace
         until = self.until
         settled = self._settled
         horizon = self._horizon
         earliest = self._earliest
-        folded = after = new = 0
+        folded = after = 0
         try:
             for event in events:
                 moment = event.time
@@ -363,7 +382,7 @@ class ActivityIndex:
                         earliest = moment
                 folded += 1
                 if horizon is None or moment > horizon:
-                    new += self._fold_late(event)
+                    self._fold_late(event)
                     horizon = self._horizon
                     continue
                 # at or before the horizon: as in a latest-only index, except that a pair
@@ -376,7 +395,6 @@ class ActivityIndex:
                 current = per.get(account)
                 if current is None:
                     per[account] = event
-                    new += 1
                 elif moment >= current.time:
                     if moment > current.time or event.region < current.region:
                         per[account] = event
@@ -393,7 +411,6 @@ class ActivityIndex:
         finally:
             self.events_folded += folded
             self.after_until += after
-            self._size += new
             self._earliest = earliest
 
     def _add_before_horizon(self, events: list[_Event] | tuple[_Event, ...]) -> None:
@@ -405,23 +422,30 @@ class ActivityIndex:
         settled = self._settled
         horizon = self._horizon
         assert horizon is not None
-        new = 0
+        top = self._known_top()
         try:
             for event in events:
                 moment = event.time
                 if moment > horizon:
-                    new += self._fold_late(event)
+                    self._fold_late(event)
                     horizon = self._horizon
                     assert horizon is not None
+                    if moment > top:
+                        top = moment
                     continue
                 per = by_namespace.get(event.service_namespace)
                 if per is None:
                     per = by_namespace[event.service_namespace] = {}
+                if moment > top:
+                    # later than every entry, and not after the horizon: the pair's new
+                    # latest, and what it replaces (at or before the horizon) is not needed
+                    per[event.account_id] = event
+                    top = moment
+                    continue
                 account = event.account_id
                 current = per.get(account)
                 if current is None:
                     per[account] = event
-                    new += 1
                     continue
                 known = current.time
                 if moment > known:
@@ -441,10 +465,10 @@ class ActivityIndex:
                         settled[key] = (moment, region)
         finally:
             self.events_folded += len(events)
-            self._size += new
+            self._top = None if top is _NEVER else top
 
-    def _fold_late(self, event: _Event) -> int:
-        """Fold an attempt later than the horizon; 1 if it starts a new pair."""
+    def _fold_late(self, event: _Event) -> None:
+        """Fold an attempt later than the horizon."""
         account, namespace = event.account_id, event.service_namespace
         moment, region = event.time, event.region
         per = self._by_namespace.get(namespace)
@@ -453,14 +477,14 @@ class ActivityIndex:
         current = per.get(account)
         if current is None:
             per[account] = event
-            return 1
+            return
         if moment > current.time:
             per[account] = event
             moment, region = current.time, current.region  # the former latest is now earlier
         elif moment == current.time:
             if region < current.region:
                 per[account] = event
-            return 0
+            return
         horizon = self._horizon
         if horizon is None or moment > horizon:
             self._tail.append((moment, account, namespace, region))
@@ -470,7 +494,6 @@ class ActivityIndex:
             key = (account, namespace)
             if _better((moment, region), self._settled.get(key)):
                 self._settled[key] = (moment, region)
-        return 0
 
     def _next_check(self, kept: int) -> int:
         grow = max(_MIN_CHECK, 2 * kept)
@@ -599,7 +622,7 @@ class ActivityIndex:
 
     # -- reading ------------------------------------------------------------------
     def __len__(self) -> int:
-        return self._size
+        return sum(map(len, self._by_namespace.values()))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ActivityIndex):
@@ -629,8 +652,8 @@ class ActivityIndex:
     @property
     def latest(self) -> datetime | None:
         """The latest attempt of all (``None`` when empty)."""
-        if self._max is None and self._size:
-            self._max = max(max(times) for times in self.times().values())
+        if self._max is None and len(self):
+            self._max = self._known_top()
         return self._max
 
     def times(self) -> Mapping[str, tuple[datetime, ...]]:
@@ -776,7 +799,7 @@ class ActivityIndex:
         return view.get((account, namespace), [])
 
     def __repr__(self) -> str:
-        return f"<ActivityIndex {self._size} (account, service) entries>"
+        return f"<ActivityIndex {len(self)} (account, service) entries>"
 
 
 _TIME = operator.attrgetter("time")
@@ -807,7 +830,6 @@ def _rebuild(
         if per is None:
             per = by_namespace[namespace] = {}
         per[account] = CheckedAttempt(account, namespace, moment, region)
-    index._size = len(entries)
     index._tail = [(t, _trusted_account(a), n, r) for t, a, n, r in tail]
     index._settled = {(_trusted_account(a), n): (t, r) for a, n, t, r in settled}
     index.events_folded, index.after_until, index._earliest = counts

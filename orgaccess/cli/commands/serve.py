@@ -11,7 +11,7 @@ import argparse
 import os
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TextIO
 
 from ...aws.client import ReportClient
@@ -20,27 +20,12 @@ from ...formats.activity import read_activity
 from ...formats.snapshot import load_organization
 from ...model.catalog import default_catalog
 from ...model.events import ActivityIndex
-from .._args import add_jobs, add_namespace_map, namespace_map_from
+from .._args import add_jobs, add_namespace_map, namespace_map_from, parse_time
 from .._inputs import write_activity_summary
 from .._store import add_store, check_sources, load_store
 from ._help import subparser
 
 __all__ = ["add_parser", "run"]
-
-
-def _time(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time (e.g. 2026-11-01T00:00:00Z)"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range") from None
 
 
 def _port(text: str) -> int:
@@ -83,7 +68,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="port (default 0: any free port)")
     p.add_argument(
-        "--clock", type=_time, metavar="TIME", help="a fixed time for every request (demos)"
+        "--clock", type=parse_time, metavar="TIME", help="a fixed time for every request (demos)"
     )
     p.add_argument(
         "--job-duration",
