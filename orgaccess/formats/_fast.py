@@ -50,7 +50,7 @@ import re
 import zlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from ..errors import IngestError
 from ..model.events import ActivityIndex, CheckedAttempt
@@ -248,9 +248,8 @@ def read_file_fast(
     if records is None:
         return False
     base = run.records_read
-    counted, skipped, batch = _fold(
-        records, path, run, index, attempt_of, namespace_of, caches, progress
-    )
+    reading = _Reading(run, index, attempt_of, namespace_of, caches, progress)
+    counted, skipped, batch = _fold(records, path, reading)
     run.records_read = base + len(records)
     run.skipped.update(skipped)
     run.counted += counted
@@ -259,21 +258,26 @@ def read_file_fast(
     return True
 
 
+class _Reading(NamedTuple):
+    """What one read passes to :func:`_fold` (the arguments of :func:`read_file_fast`)."""
+
+    run: Tally
+    into: ActivityIndex
+    attempt_of: Callable[[object], CheckedAttempt]
+    namespace_of: Callable[[str], str | None]
+    caches: _Caches
+    progress: ProgressCallback | None
+
+
 def _fold(
-    records: list[Any],
-    path: str,
-    run: Tally,
-    index: ActivityIndex,
-    attempt_of: Callable[[object], CheckedAttempt],
-    namespace_of: Callable[[str], str | None],
-    caches: _Caches,
-    progress: ProgressCallback | None,
+    records: list[Any], path: str, reading: _Reading
 ) -> tuple[int, dict[SkipReason, int], list[CheckedAttempt]]:
     """Decide every record in the rules' order: (counted, skips by reason, attempts to fold).
 
     Counted attempts in the common shape go to ``caches.latest`` when the index
     folds the latest only, else to the returned list with the pure path's decisions.
     """
+    run, index, attempt_of, namespace_of, caches, progress = reading
     plain = index.folds_latest_only
     latest = caches.latest
     batch: list[CheckedAttempt] = []

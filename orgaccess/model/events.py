@@ -31,7 +31,11 @@ Hypothesis properties against an oracle that keeps every event.
 
 The latest attempt is stored as the folded event itself (no copy), under
 namespace, then account: folding an event is two dictionary look-ups and a
-comparison, about what any single pass over the events must do.
+comparison, about what any single pass over the events must do. The index
+also keeps the latest time of all its entries, so that an event later than
+every entry (most of them: logs come in time order) is stored without reading
+the entry it replaces; any other event gets the full comparison, so the
+order of the input does not change the index.
 
 Three ways to build it:
 
