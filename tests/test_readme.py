@@ -20,9 +20,18 @@ def test_readme_opens_with_the_two_newcomer_commands() -> None:
     commands = _blocks("sh")[0].strip().splitlines()
     assert commands == [
         "python3 -m pip install . && python3 -m orgaccess demo",
-        "python3 -m pip install '.[test]' && python3 -m pytest",
+        "python3 -m pip install '.[test]' && python3 -m pytest -n auto",
     ]
     assert text.index("```sh") < text.index("```python")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run runs pytest with the README's arguments (plus quiet output, no cache)."""
+    readme_args = _blocks("sh")[0].strip().splitlines()[1].split("python3 -m pytest")[1].split()
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    (line,) = [x for x in ci.splitlines() if x.startswith("python -m pytest")]
+    assert set(readme_args) <= set(line.split())
+    assert "pip install --quiet '.[test]'" in ci
 
 
 def test_readme_python_example_prints_what_it_says(capsys: pytest.CaptureFixture[str]) -> None:
