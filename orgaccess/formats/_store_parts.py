@@ -278,3 +278,9 @@ def _translate(exc: sqlite3.Error, path: str) -> OrgAccessError:
     if "readonly" in text or "read-only" in text:
         return StoreError(f"{path}: the activity store cannot be written ({text})")
     return StoreError(f"{path}: {text}")
+
+
+def _meta(db: sqlite3.Connection, key: str) -> str | None:
+    """The store's ``meta`` value for ``key`` (``None``: not set)."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
