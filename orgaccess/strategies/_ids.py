@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import hypothesis.strategies as st
 from hypothesis.errors import InvalidArgument
@@ -37,6 +38,8 @@ def _expand_class(body: str) -> str:
 
 _TOKEN = re.compile(r"\[([^\]]+)\]\{(\d+)(?:,(\d+))?\}|\\d\{(\d+)(?:,(\d+))?\}|([^\[\]\\{}^$])")
 
+_I = TypeVar("_I", bound=str)
+
 # A grammar token: a literal (alphabet None) or a character class repeated min..max times.
 _Token = tuple[str | None, str, int, int]
 
@@ -64,13 +67,21 @@ def _grammar(kind: str) -> tuple[_Token, ...]:
 
 def _id_text(kind: str, fixed: Mapping[int, str] | None = None) -> st.SearchStrategy[str]:
     """Text of ``kind`` drawn token by token; ``fixed`` pins the n-th character class."""
+    return _id_text_of(kind, tuple(sorted(fixed.items())) if fixed else ())
+
+
+@functools.lru_cache(maxsize=256)
+def _id_text_of(kind: str, fixed_items: tuple[tuple[int, str], ...]) -> st.SearchStrategy[str]:
+    # Cached: Hypothesis validates and labels a strategy object on first use, so
+    # reusing one is much cheaper than building an equal one at every draw.
+    fixed = dict(fixed_items)
     parts: list[st.SearchStrategy[str]] = []
     classes = 0
     for alphabet, literal, low, high in _grammar(kind):
         if alphabet is None:
             parts.append(st.just(literal))
             continue
-        if fixed is not None and classes in fixed:
+        if classes in fixed:
             parts.append(st.just(fixed[classes]))
         else:
             parts.append(st.text(alphabet=alphabet, min_size=low, max_size=high))
@@ -78,14 +89,20 @@ def _id_text(kind: str, fixed: Mapping[int, str] | None = None) -> st.SearchStra
     return st.tuples(*parts).map("".join)
 
 
+@functools.lru_cache(maxsize=16)
+def _typed_ids(kind: str, cls: Callable[[str], _I]) -> st.SearchStrategy[_I]:
+    """``_id_text(kind)`` as ``cls``, one strategy object per kind (see :func:`_id_text_of`)."""
+    return _id_text(kind).map(cls)
+
+
 def organization_ids() -> st.SearchStrategy[OrganizationId]:
     """Organization ids (``o-`` and 10 to 32 characters)."""
-    return _id_text("organization").map(OrganizationId)
+    return _typed_ids("organization", OrganizationId)
 
 
 def root_ids() -> st.SearchStrategy[RootId]:
     """Root ids (``r-`` and 4 to 32 characters)."""
-    return _id_text("root").map(RootId)
+    return _typed_ids("root", RootId)
 
 
 @checked_when_used
@@ -100,14 +117,15 @@ def ou_ids(*, root_id: str | None = None) -> st.SearchStrategy[OuId]:
 
 def account_ids() -> st.SearchStrategy[AccountId]:
     """Account ids (12 ASCII digits)."""
-    return _id_text("account").map(AccountId)
+    return _typed_ids("account", AccountId)
 
 
 def policy_ids() -> st.SearchStrategy[PolicyId]:
     """Policy ids (``p-`` and 8 to 128 characters); may be ``p-FullAWSAccess`` by chance."""
-    return _id_text("policy").map(PolicyId)
+    return _typed_ids("policy", PolicyId)
 
 
+@functools.cache
 def _custom_policy_ids() -> st.SearchStrategy[PolicyId]:
     # Lower-case letters and digits only, like the ids AWS assigns to custom
     # policies: never equal to p-FullAWSAccess (which has capitals), no filter needed.

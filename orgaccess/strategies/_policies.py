@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Collection, Sequence
@@ -32,7 +33,24 @@ from ._common import (
 
 # --------------------------------------------------------------------------- SCP documents
 
+# The private strategies below are cached (all arguments are hashable): a
+# strategy object is validated and labelled by Hypothesis on first use, so
+# reusing one instead of building an equal one at every draw saves most of the
+# cost of a draw. Cached or not, a strategy draws the same values.
+_CACHED = 1024
 
+
+@functools.cache
+def _maybe_sids() -> st.SearchStrategy[str | None]:
+    return st.none() | st.sampled_from(_SIDS)
+
+
+@functools.cache
+def _maybe_conditions() -> st.SearchStrategy[dict[str, Any] | None]:
+    return st.none() | st.sampled_from(_CONDITIONS)
+
+
+@functools.lru_cache(maxsize=_CACHED)
 @st.composite
 def _action_names(draw: st.DrawFn, name: str) -> str:
     """``name`` or a wildcard pattern matching it: ``Get*``, ``*Object``, ``?etObject``, ..."""
@@ -50,6 +68,7 @@ def _action_names(draw: st.DrawFn, name: str) -> str:
     return name.lower() if case == "lower" else name.upper() if case == "upper" else name
 
 
+@functools.lru_cache(maxsize=_CACHED)
 @st.composite
 def _action_patterns(draw: st.DrawFn, tables: _Tables) -> str:
     kind = draw(st.sampled_from(("action", "action", "action", "service", "everything", "unknown")))
@@ -67,6 +86,7 @@ def _action_patterns(draw: st.DrawFn, tables: _Tables) -> str:
     return f"{namespace}:{draw(_action_names(draw(st.sampled_from(names))))}"
 
 
+@functools.lru_cache(maxsize=_CACHED)
 @st.composite
 def _resource_patterns(draw: st.DrawFn, tables: _Tables, namespaces: Sequence[str]) -> str:
     if draw(st.booleans()):
@@ -87,6 +107,7 @@ def _resource_patterns(draw: st.DrawFn, tables: _Tables, namespaces: Sequence[st
     return _TEMPLATE_VAR.sub(fill, template)
 
 
+@functools.lru_cache(maxsize=_CACHED)
 @st.composite
 def _statements(
     draw: st.DrawFn,
@@ -100,7 +121,7 @@ def _statements(
     conditions: bool,
 ) -> dict[str, Any]:
     statement: dict[str, Any] = {}
-    sid = draw(st.none() | st.sampled_from(_SIDS))
+    sid = draw(_maybe_sids())
     if sid is not None:
         statement["Sid"] = sid
     statement["Effect"] = draw(st.sampled_from(effects))
@@ -125,14 +146,14 @@ def _statements(
     elif shape != "omitted":
         statement[shape] = draw(
             st.lists(
-                _resource_patterns(tables, named),
+                _resource_patterns(tables, tuple(named)),
                 min_size=1,
                 max_size=max_resources,
                 unique=True,
             )
         )
     if conditions:
-        condition = draw(st.none() | st.sampled_from(_CONDITIONS))
+        condition = draw(_maybe_conditions())
         if condition is not None:
             statement["Condition"] = condition
     return statement
@@ -145,6 +166,7 @@ def _dump(statements: list[dict[str, Any]], indent: int | None) -> str:
     return json.dumps(document, indent=indent)
 
 
+@functools.lru_cache(maxsize=_CACHED)
 @st.composite
 def _documents(
     draw: st.DrawFn,
