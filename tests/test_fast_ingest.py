@@ -236,7 +236,7 @@ def test_the_fast_path_takes_a_delivered_log_file(tmp_path: Path) -> None:
     index = ActivityIndex()
     ingest = read_cloudtrail(path)
     converter = ingest._converter
-    caches = _fast.new_caches()
+    caches = _fast.new_caches(converter.known)
     taken = _fast.read_file_fast(
         str(path), run, index, converter.attempt, converter.namespace, caches, None
     )
@@ -258,7 +258,7 @@ def test_the_fast_path_takes_a_delivered_log_file(tmp_path: Path) -> None:
         index,
         converter.attempt,
         converter.namespace,
-        _fast.new_caches(),
+        _fast.new_caches(converter.known),
         None,
     )
 

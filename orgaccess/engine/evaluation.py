@@ -58,6 +58,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from .._text import brief as _brief
 from ..errors import ConfigurationError, UnknownPolicyError
 from ..model.catalog import ServiceCatalog, default_catalog
 from ..model.ids import EntityId, EntityPath
@@ -77,20 +78,14 @@ from .explain import (
 __all__ = [
     "Basis",
     "Evaluator",
-    "check_evaluation_options",
     "Explanation",
     "LevelExplanation",
     "ResourceMode",
     "StatementRef",
+    "check_evaluation_options",
 ]
 
 ResourceMode = Literal["precise", "simple"]
-
-
-def _brief(value: object) -> str:
-    if isinstance(value, int) and value.bit_length() > 256:
-        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
-    return f"{value!r:.80}"
 
 
 def check_evaluation_options(resources: object, partition: object) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from .._text import brief as _brief
 from .._time import ensure_utc
 from ..errors import ConfigurationError, ReportFailedError, UnknownEntityError
 from ..model.catalog import ServiceCatalog, default_catalog
@@ -86,12 +87,6 @@ class ReportOptions:
 
     def __attrs_post_init__(self) -> None:
         check_evaluation_options(self.resources, self.partition)
-
-
-def _brief(value: object) -> str:
-    if isinstance(value, int) and value.bit_length() > 256:
-        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
-    return f"{value!r:.80}"
 
 
 @attrs.frozen(kw_only=True)

@@ -46,7 +46,6 @@ pure path.
 from __future__ import annotations
 
 import gzip
-import re
 import zlib
 from collections.abc import Callable
 from datetime import datetime
@@ -55,7 +54,7 @@ from typing import Any, Final, NamedTuple
 from ..errors import IngestError
 from ..model.events import ActivityIndex, CheckedAttempt
 from ..model.ids import AccountId
-from ._ingest import ProgressCallback, SkipError, SkipReason, Tally
+from ._ingest import KnownValues, ProgressCallback, SkipError, SkipReason, Tally
 from ._jsonstream import MAX_ELEMENT_CHARS
 
 try:  # pragma: no cover - depends on the environment
@@ -70,7 +69,6 @@ AVAILABLE: Final = msgspec is not None
 
 _NO_PRINCIPAL_EVENT_TYPES: Final = ("AwsServiceEvent", "AwsCloudTrailInsight")
 _PROGRESS_EVERY: Final = 10_000
-_ACCOUNT = re.compile(r"[0-9]{12}")
 _CACHE_LIMIT: Final = 1 << 16
 
 
@@ -117,12 +115,11 @@ else:  # pragma: no cover
 
 
 class _Caches:
-    """Per-read state: bounded caches of checked values, and the attempts reduced so far."""
+    """Per-read state: sources seen, values checked, and the attempts reduced so far."""
 
-    def __init__(self) -> None:
-        self.accounts: dict[str, AccountId] = {}
+    def __init__(self, known: KnownValues) -> None:
+        self.known = known  # account ids and regions checked (shared with the pure converter)
         self.namespaces: dict[str, str | None] = {}
-        self.regions: set[str] = set()
         # (account, namespace) -> (time, region): the latest attempt of each pair, for an
         # index that folds the latest only (see ActivityIndex.add_latest)
         self.latest: dict[tuple[AccountId, str], tuple[datetime, str]] = {}
@@ -136,28 +133,6 @@ class _Caches:
             self.namespaces.clear()
         self.namespaces[source] = namespace_of(source)
         return True
-
-    def see_region(self, region: str) -> bool:
-        """Whether ``region`` is non-empty and has no blank (cached if so)."""
-        if not region or any(ch.isspace() for ch in region):
-            return False
-        if len(self.regions) >= _CACHE_LIMIT:
-            self.regions.clear()
-        self.regions.add(region)
-        return True
-
-    def account(self, text: object) -> AccountId | None:
-        if type(text) is not str:
-            return None
-        found = self.accounts.get(text)
-        if found is not None:
-            return found
-        if _ACCOUNT.fullmatch(text) is None:
-            return None
-        if len(self.accounts) >= _CACHE_LIMIT:
-            self.accounts.clear()
-        value = self.accounts[text] = AccountId(text)
-        return value
 
 
 def flush(caches: _Caches, index: ActivityIndex) -> None:
@@ -283,7 +258,8 @@ def _fold(
     batch: list[CheckedAttempt] = []
     append = batch.append
     fromisoformat = datetime.fromisoformat
-    accounts, namespaces, regions = caches.accounts, caches.namespaces, caches.regions
+    checked, namespaces = caches.known, caches.namespaces
+    accounts, regions = checked.accounts, checked.regions
     no_principal = unauthenticated = aws_service = counted = reduced = 0
     base = run.records_read
     for number, record in enumerate(records):
@@ -301,7 +277,7 @@ def _fold(
             and region is not None
             and stamp is not None
             and (source in namespaces or caches.see_source(source, namespace_of))
-            and (region in regions or caches.see_region(region))
+            and (region in regions or checked.region(region))
             and len(stamp) == 20
             and stamp[4::3] == "--T::Z"  # the separators of 2026-01-02T03:04:05Z
             and stamp.isascii()
@@ -324,7 +300,7 @@ def _fold(
                 continue
             if kind and record.event_name != "ConsoleLogin":
                 text = identity.account_id
-                account = accounts.get(text) or caches.account(text)
+                account = accounts.get(text) or checked.account(text)
                 namespace = namespaces.get(source)
                 if account is not None and namespace is not None:
                     counted += 1
@@ -366,6 +342,6 @@ def _fold(
     return counted, skipped, batch
 
 
-def new_caches() -> _Caches:
-    """Caches for one read (times and account ids)."""
-    return _Caches()
+def new_caches(known: KnownValues) -> _Caches:
+    """The state of one read, sharing ``known`` with its pure converter."""
+    return _Caches(known)

@@ -22,12 +22,14 @@ import attrs
 
 from ..errors import IngestError, Problem
 from ..model.catalog import default_catalog
+from ..model.ids import AccountId
 from ._namespaces import check_namespace_map
 
 __all__ = [
     "DEFAULT_MAX_PROBLEMS",
     "MAX_UNKNOWN_SOURCES",
     "IngestSummary",
+    "KnownValues",
     "ProgressCallback",
     "ReadError",
     "ReadOptions",
@@ -155,6 +157,43 @@ class SkipError(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+class KnownValues:
+    """Values a read has already checked, so that each is checked once (bounded).
+
+    Shared by the pure converter and the fast path of one read: account ids
+    (text -> :class:`~orgaccess.model.ids.AccountId`) and regions without blanks.
+    Past :attr:`LIMIT` entries new values are still checked, just not kept.
+    """
+
+    __slots__ = ("accounts", "regions")
+    LIMIT: Final = 1 << 16
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, AccountId] = {}
+        self.regions: set[str] = set()
+
+    def account(self, text: object) -> AccountId | None:
+        """``text`` as an account id, or ``None`` if it is not 12 ASCII digits."""
+        if type(text) is not str:
+            return None
+        found = self.accounts.get(text)
+        if found is None and AccountId.is_valid(text):
+            found = AccountId(text)
+            if len(self.accounts) < self.LIMIT:
+                self.accounts[text] = found
+        return found
+
+    def region(self, region: str) -> bool:
+        """Whether ``region`` is non-empty and has no blank (kept if so)."""
+        if region in self.regions:
+            return True
+        if not region or any(ch.isspace() for ch in region):
+            return False
+        if len(self.regions) < self.LIMIT:
+            self.regions.add(region)
+        return True
 
 
 class ReadError(Exception):

@@ -254,7 +254,7 @@ def _read_trail(
     ingest = CloudTrailIngest(tuple(paths), options, on_progress)
     converter = ingest._converter
     run = Tally(options)
-    caches = _fast.new_caches() if use_fast else None
+    caches = _fast.new_caches(converter.known) if use_fast else None
     try:
         for path in paths:
             done = caches is not None and _fast.read_file_fast(

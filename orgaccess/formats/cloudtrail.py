@@ -173,6 +173,7 @@ from ..model.ids import AccountId
 from ._ingest import (
     DEFAULT_MAX_PROBLEMS,
     IngestSummary,
+    KnownValues,
     ProgressCallback,
     ReadOptions,
     SkipError,
@@ -219,9 +220,8 @@ class _Converter:
         self._map = options.namespace_map
         self._known = options.known_namespaces
         self._cache: dict[str, str | None] = {}
-        # values already checked: regions without blanks, valid account ids (bounded)
-        self._regions: set[str] = set()
-        self._accounts: dict[str, AccountId] = {}
+        #: values already checked (shared with the fast path of the same read)
+        self.known = KnownValues()
 
     def namespace(self, source: str) -> str | None:
         try:
@@ -267,10 +267,8 @@ class _Converter:
         source = _text_field(record, "eventSource")
         time = _event_time(record)
         region = record.get("awsRegion")
-        if type(region) is not str or region not in self._regions:
-            region = _region(record)
-            if len(self._regions) < 10_000:
-                self._regions.add(region)
+        if type(region) is not str or not self.known.region(region):
+            region = _region(record)  # raises, wording the problem
         identity = record.get("userIdentity")
         if identity is not None and not isinstance(identity, dict):
             raise SkipError(
@@ -279,7 +277,7 @@ class _Converter:
             )
         if identity is None:
             raise SkipError(SkipReason.UNAUTHENTICATED)
-        account, principal_type = _principal(record, identity, self._accounts)
+        account, principal_type = _principal(record, identity, self.known)
         namespace = self.namespace(source)
         if namespace is None:
             raise SkipError(SkipReason.UNKNOWN_SERVICE, source[:200])
@@ -313,23 +311,15 @@ def _failed_sign_in(record: Mapping[str, object]) -> bool:
 
 
 def _principal(
-    record: Mapping[str, object], identity: Mapping[str, object], known: dict[str, AccountId]
+    record: Mapping[str, object], identity: Mapping[str, object], known: KnownValues
 ) -> tuple[AccountId, str]:
-    """The account and type of the principal that made the attempt, or why there is none.
-
-    ``known`` caches the account ids already checked (bounded).
-    """
+    """The account and type of the principal that made the attempt, or why there is none."""
     principal_type = identity.get("type")
     if principal_type == "AWSService":
         raise SkipError(SkipReason.AWS_SERVICE)
     if not isinstance(principal_type, str) or not principal_type:
         raise SkipError(SkipReason.NO_PRINCIPAL)  # AWS-internal calls, service events
-    text = identity.get("accountId")
-    account = known.get(text) if type(text) is str else None
-    if account is None and AccountId.is_valid(text):
-        account = AccountId(text)  # type: ignore[arg-type]
-        if len(known) < 10_000:
-            known[account] = account
+    account = known.account(identity.get("accountId"))
     if account is None or _failed_sign_in(record):
         raise SkipError(SkipReason.UNAUTHENTICATED)
     return account, principal_type

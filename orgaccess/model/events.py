@@ -212,7 +212,6 @@ class ActivityIndex:
         "_horizon",
         "_keeping",
         "_limit",
-        "_max",
         "_micros",
         "_settled",
         "_tail",
@@ -252,7 +251,6 @@ class ActivityIndex:
         self._check = self._next_check(0)
         self._tail: list[_Tail] = []
         self._settled: dict[_Pair, _Stored] = {}
-        self._max: datetime | None = None
         self._times: dict[str, tuple[datetime, ...]] | None = None
         # the latest time of all entries, kept by the folds that can (None: not known)
         self._top: datetime | None = None
@@ -303,7 +301,6 @@ class ActivityIndex:
         self._micros = None
         self._view = None
         self._tail_view = None
-        self._max = None
         self._times = None
         self._accounts = None
 
@@ -656,16 +653,14 @@ class ActivityIndex:
     @property
     def latest(self) -> datetime | None:
         """The latest attempt of all (``None`` when empty)."""
-        if self._max is None and len(self):
-            self._max = self._known_top()
-        return self._max
+        return self._known_top() if len(self) else None
 
     def times(self) -> Mapping[str, tuple[datetime, ...]]:
         """namespace -> the times of its latest attempts, ``times[ns][i]`` being the time of
         the ``i``-th entry of ``namespaces()[ns]``; read-only.
 
         Built on first use (one C-level pass per namespace) and kept until more
-        events are folded in: :attr:`latest` and root reports read it.
+        events are folded in: root reports read it.
         """
         times = self._times
         if times is None:
