@@ -271,3 +271,34 @@ def test_fast_true_without_msgspec_is_an_ingest_error(
     monkeypatch.setattr(_fast, "AVAILABLE", False)
     with pytest.raises(IngestError, match="msgspec"):
         read_activity([tmp_path], fast=True)
+
+
+def test_a_file_past_the_fast_bound_is_streamed_by_the_pure_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path holds a file whole: past MAX_FAST_BYTES once gunzipped (a gzip bomb),
+    or a gzip of several members, it declines without inflating further, and the pure
+    path gives the same result."""
+    record = {
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "accountId": "111122223333"},
+        "eventSource": "s3.amazonaws.com",
+        "eventTime": "2026-03-04T05:06:07Z",
+        "awsRegion": "eu-west-1",
+        "requestParameters": {"padding": " " * 5000},
+    }
+    text = json.dumps({"Records": [record]}).encode()
+    bomb = tmp_path / "big.json.gz"
+    bomb.write_bytes(gzip.compress(text))
+    members = tmp_path / "members.json.gz"
+    members.write_bytes(gzip.compress(text[:50]) + gzip.compress(text[50:]))
+    plain = tmp_path / "big.json"
+    plain.write_bytes(text)
+    monkeypatch.setattr(_fast, "MAX_FAST_BYTES", 4096)
+    for path in (bomb, members, plain):
+        assert _fast._records(str(path)) is None
+        pure, fast = _both([path])
+        _same(pure, fast)
+        assert fast.cloudtrail.counted == 1
+    monkeypatch.setattr(_fast, "MAX_FAST_BYTES", 1 << 20)
+    assert _fast._records(str(bomb)) is not None  # under the bound: taken

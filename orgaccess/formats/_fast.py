@@ -34,18 +34,19 @@ Results and summaries are the same as the pure path's, by construction:
 The differential tests (``tests/test_fast_ingest.py``) compare both paths over
 generated records, malformed ones included, and the real corpus.
 
-A file holding a record longer than the pure path's
-:data:`~orgaccess.formats._jsonstream.MAX_ELEMENT_CHARS` is left to the pure
-path. Two known differences remain, in records no CloudTrail writes: a JSON
-number longer than :data:`~orgaccess.formats._jsonstream.MAX_NUMBER_CHARS`
-characters in a field the rules do not read, and nesting about 985 to 997
-levels deep, are accepted by msgspec but make the record ``MALFORMED`` in the
-pure path.
+A file of more than :data:`MAX_FAST_BYTES` once gunzipped (a gzip bomb
+included: inflating stops there), a gzip file of several members, and a file
+holding a record longer than the pure path's
+:data:`~orgaccess.formats._jsonstream.MAX_ELEMENT_CHARS` are left to the pure
+path, which streams them in bounded chunks. Two known differences remain, in
+records no CloudTrail writes: a JSON number longer than
+:data:`~orgaccess.formats._jsonstream.MAX_NUMBER_CHARS` characters in a field
+the rules do not read, and nesting about 985 to 997 levels deep, are accepted
+by msgspec but make the record ``MALFORMED`` in the pure path.
 """
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections.abc import Callable
 from datetime import datetime
@@ -70,6 +71,9 @@ AVAILABLE: Final = msgspec is not None
 _NO_PRINCIPAL_EVENT_TYPES: Final = ("AwsServiceEvent", "AwsCloudTrailInsight")
 _PROGRESS_EVERY: Final = 10_000
 _CACHE_LIMIT: Final = 1 << 16
+#: The most bytes (after gunzip) the fast path holds for one file; a larger file, or a
+#: gzip bomb, is read by the pure path, which streams in bounded chunks.
+MAX_FAST_BYTES: Final = 256 << 20
 
 
 def _reads_hour_24() -> bool:
@@ -179,11 +183,13 @@ def _records(path: str) -> list[Any] | None:
     """The decoded records of a plain ``{"Records": [...]}`` file, or ``None``."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_FAST_BYTES + 1)
         data = _gunzip(raw) if raw.startswith(b"\x1f\x8b") else raw
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+    except (OSError, zlib.error):
         return None
     del raw
+    if data is None or len(data) > MAX_FAST_BYTES:
+        return None  # held whole here: past the bound, the pure path streams it
     try:
         log = _DECODER.decode(data)
     except (msgspec.DecodeError, RecursionError, ValueError):
@@ -198,13 +204,15 @@ def _records(path: str) -> list[Any] | None:
     return records
 
 
-def _gunzip(raw: bytes) -> bytes:
-    """One gzip member inflated in C (its CRC checked there); anything else by :mod:`gzip`."""
+def _gunzip(raw: bytes) -> bytes | None:
+    """One whole gzip member inflated in C (its CRC checked there), at most
+    :data:`MAX_FAST_BYTES`; ``None`` for anything else (several members, truncated,
+    larger), which the pure path reads."""
     inflate = zlib.decompressobj(31)
-    data = inflate.decompress(raw)
-    if inflate.eof and not inflate.unused_data:
+    data = inflate.decompress(raw, MAX_FAST_BYTES + 1)
+    if inflate.eof and not inflate.unused_data and len(data) <= MAX_FAST_BYTES:
         return data
-    return gzip.decompress(raw)  # several members, or truncated (EOFError)
+    return None
 
 
 def read_file_fast(
